@@ -1,0 +1,174 @@
+"""Command line: ``voc analyze``, ``voc train``, ``voc evaluate``, ``voc demo``.
+
+Every command reads CSV / JSONL / Parquet / Excel, writes by the output file's
+extension, shows a progress bar on long work, and exits non-zero with a one-line
+message on bad input (missing column, unreadable file).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+__all__ = ["main"]
+
+READERS = {".csv", ".jsonl", ".json", ".parquet", ".xlsx", ".xls", ".tsv"}
+
+
+def _fail(msg: str) -> None:
+    click.echo(f"error: {msg}", err=True)
+    sys.exit(2)
+
+
+def read_table(path: str) -> Any:
+    """Read a table by extension; a clean one-line error on failure."""
+    import pandas as pd
+
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix not in READERS:
+        _fail(f"{path}: unsupported file type {suffix!r} (use one of {sorted(READERS)})")
+    if not p.is_file():
+        _fail(f"{path}: no such file")
+    try:
+        if suffix == ".csv":
+            return pd.read_csv(p)
+        if suffix == ".tsv":
+            return pd.read_csv(p, sep="\t")
+        if suffix in (".jsonl", ".json"):
+            return pd.read_json(p, lines=suffix == ".jsonl")
+        if suffix == ".parquet":
+            return pd.read_parquet(p)
+        return pd.read_excel(p)
+    except Exception as e:  # noqa: BLE001 - any reader failure becomes one line
+        _fail(f"{path}: could not read: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
+
+
+def write_table(df: Any, path: str) -> None:
+    """Write a table by extension (lists/dicts become JSON strings in CSV and Excel)."""
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix in (".jsonl", ".json"):
+        df.to_json(p, orient="records", lines=suffix == ".jsonl", force_ascii=False)
+        return
+    flat = df.copy()
+    for col in flat.columns:
+        if flat[col].map(lambda v: isinstance(v, (list, dict))).any():
+            flat[col] = flat[col].map(lambda v: json.dumps(v, ensure_ascii=False)
+                                      if isinstance(v, (list, dict)) else v)
+    if suffix == ".csv":
+        flat.to_csv(p, index=False)
+    elif suffix == ".parquet":
+        df.to_parquet(p, index=False)
+    elif suffix in (".xlsx", ".xls"):
+        flat.to_excel(p, index=False)
+    else:
+        _fail(f"{path}: unsupported output type {suffix!r}")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="voc")
+def main() -> None:
+    """voc: mine Chinese voice-of-customer text."""
+
+
+@main.command()
+@click.argument("input_path", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", required=True, help="Output file (.csv, .jsonl, .parquet, .xlsx).")
+@click.option("--text-col", default="text", show_default=True, help="Column with the texts.")
+@click.option("--model", default=None, help="Model directory (default: the shipped models).")
+@click.option("--batch-size", default=256, show_default=True)
+def analyze(input_path: str, output: str, text_col: str, model: str | None, batch_size: int) -> None:
+    """Analyze every text of INPUT_PATH and write the table with result columns."""
+    import voc
+
+    df = read_table(input_path)
+    if text_col not in df.columns:
+        _fail(f"{input_path}: no column {text_col!r} (columns: {', '.join(map(str, df.columns))})")
+    nlp = voc.load(model) if model else voc.load()
+    out = voc.analyze_frame(df, text_col=text_col, nlp=nlp, batch_size=batch_size, progress=len(df) >= 1000)
+    write_table(out, output)
+    n_err = int(out["error"].notna().sum()) if "error" in out.columns else 0
+    click.echo(f"analyzed {len(out)} rows ({n_err} flagged with an error) -> {output}")
+
+
+@main.command()
+@click.argument("task")
+@click.argument("data")
+@click.option("-o", "--output", required=True, help="Model directory to write.")
+@click.option("--backend", type=click.Choice(["sklearn", "transformers"]), default="sklearn", show_default=True)
+@click.option("--model-name-or-path", default=None, help="Local encoder checkpoint (transformers backend).")
+@click.option("--text-col", default="text", show_default=True)
+@click.option("--label-col", default=None, help="Label column (default: TASK, else 'label').")
+@click.option("--epochs", default=3, show_default=True, help="Epochs (transformers backend).")
+def train(task: str, data: str, output: str, backend: str, model_name_or_path: str | None, text_col: str,
+          label_col: str | None, epochs: int) -> None:
+    """Train TASK on DATA (a corpus name such as voc_zh, or a file) and save a full analyzer to -o."""
+    import voc
+
+    params: dict[str, Any] = {}
+    if backend == "transformers":
+        if not model_name_or_path:
+            _fail("--model-name-or-path is required with --backend transformers")
+        params.update(model_name_or_path=model_name_or_path, epochs=epochs)
+    try:
+        comp = voc.train(task, data, backend=backend, text_col=text_col, label_col=label_col, **params)
+    except (ValueError, KeyError, FileNotFoundError, TypeError) as e:
+        _fail(str(e))
+    nlp = voc.load()
+    nlp.replace(task, comp)
+    nlp.to_disk(output)
+    click.echo(f"trained {task} ({backend}) -> {output}")
+
+
+@main.command()
+@click.argument("data")
+@click.option("--model", default=None, help="Model directory (default: the shipped models).")
+@click.option("--task", default=None, help="Only this task.")
+@click.option("--split", default="test", show_default=True, help="Corpus split to evaluate on.")
+@click.option("--json-out", default=None, help="Write the full report as JSON.")
+def evaluate(data: str, model: str | None, task: str | None, split: str, json_out: str | None) -> None:
+    """Evaluate a model on DATA (corpus name or file): macro-F1 per task and per-label scores."""
+    import voc
+
+    nlp = voc.load(model) if model else voc.load()
+    try:
+        report = voc.evaluate(nlp, data, task=task, split=split)
+    except (ValueError, KeyError, FileNotFoundError) as e:
+        _fail(str(e))
+    for t, r in report.items():
+        click.echo(f"{t:22s} macro-F1 {r['macro_f1']:.3f}  (n={r['n']})")
+    if json_out:
+        Path(json_out).write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+@main.command()
+@click.option("-o", "--output", default="voc_demo_output.csv", show_default=True)
+def demo(output: str) -> None:
+    """Analyze the bundled sample feedback and print a summary."""
+    from importlib.resources import files
+
+    import pandas as pd
+
+    import voc
+
+    path = files("voc") / "data" / "sample_feedback.csv"
+    df = pd.read_csv(str(path))
+    out = voc.analyze_frame(df)
+    pd.set_option("display.width", 200)
+    pd.set_option("display.max_colwidth", 28)
+    cols = ["text", "sentiment", "emotion", "intent", "non_complaint_reasons", "complaint_stage"]
+    click.echo(out[cols].to_string(index=False))
+    click.echo("\nsentiment: " + json.dumps(out["sentiment"].value_counts().to_dict(), ensure_ascii=False))
+    reasons = out["non_complaint_reasons"].explode().dropna().value_counts().to_dict()
+    click.echo("why customers did not complain: " + json.dumps(reasons, ensure_ascii=False))
+    write_table(out, output)
+    click.echo(f"full results -> {output}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,287 @@
+"""Default backend: character n-gram TF-IDF features and (one-vs-rest) logistic regression.
+
+Follows the scikit-learn estimator contract: hyper-parameters in ``__init__``,
+learned state in ``fit`` (attributes ending in ``_``). Several classifiers can
+share one fitted vectorizer (pass it as ``vectorizer``): the analyzer then computes
+features once per batch for all of them, and :func:`save_group` stores it once.
+
+Persistence never pickles: :func:`save_group` writes the vocabularies and label
+lists as JSON and every array (idf weights, coefficients) as safetensors, and
+:func:`load_group` rebuilds the objects from those. Loading is fast (< 1 s for
+the shipped models) and cannot execute code.
+
+Example:
+    >>> from voc.models.sklearn import SklearnTextClassifier
+    >>> clf = SklearnTextClassifier(min_df=1).fit(["很好吃", "太难吃了", "好吃", "难吃"], ["positive", "negative"] * 2)
+    >>> clf.predict(["好吃好吃"])[0]
+    'positive'
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.multiclass import OneVsRestClassifier
+from sklearn.preprocessing import MultiLabelBinarizer
+
+__all__ = ["SklearnTextClassifier", "LinearHead", "make_vectorizer", "save_group", "load_group"]
+
+BACKEND = "sklearn"
+FORMAT = "voc-sklearn-2"
+VECTORIZER_PARAMS = ("analyzer", "ngram_range", "lowercase", "sublinear_tf", "norm", "use_idf", "smooth_idf")
+
+
+def make_vectorizer(ngram_range: tuple[int, int] = (1, 3), max_features: int | None = 200_000,
+                    min_df: int = 2) -> TfidfVectorizer:
+    """The default feature extractor: TF-IDF over character n-grams of normalized text."""
+    return TfidfVectorizer(analyzer="char", ngram_range=ngram_range, max_features=max_features,
+                           min_df=min_df, sublinear_tf=True, dtype=np.float32, lowercase=True)
+
+
+class LinearHead:
+    """Prediction-only linear model: ``softmax`` (multi-class), ``binary`` or ``ovr`` (multi-label).
+
+    Holds float32 coefficients; what :class:`SklearnTextClassifier` keeps after ``fit``
+    and what :func:`load_group` restores.
+    """
+
+    def __init__(self, coef: np.ndarray, intercept: np.ndarray, kind: str) -> None:
+        if kind not in ("softmax", "binary", "ovr"):
+            raise ValueError(f"unknown head kind {kind!r}")
+        self.coef = np.ascontiguousarray(coef, dtype=np.float32)
+        self.intercept = np.asarray(intercept, dtype=np.float32)
+        self.kind = kind
+
+    @classmethod
+    def from_sklearn(cls, model: Any, multi_label: bool) -> LinearHead:
+        """Extract the weights of a fitted ``LogisticRegression`` or ``OneVsRestClassifier``."""
+        if multi_label:
+            coef = np.vstack([est.coef_ for est in model.estimators_])
+            intercept = np.concatenate([est.intercept_ for est in model.estimators_])
+            return cls(coef, intercept, "ovr")
+        return cls(model.coef_, model.intercept_, "binary" if model.coef_.shape[0] == 1 else "softmax")
+
+    def decision(self, X: Any) -> np.ndarray:
+        """Raw scores ``X @ coef.T + intercept``."""
+        return np.asarray(X @ self.coef.T, dtype=np.float64) + self.intercept
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities (independent sigmoids for ``ovr``)."""
+        d = self.decision(X)
+        if self.kind == "softmax":
+            d = d - d.max(axis=1, keepdims=True)
+            e = np.exp(d)
+            return e / e.sum(axis=1, keepdims=True)
+        p = 1.0 / (1.0 + np.exp(-d))
+        return np.hstack([1.0 - p, p]) if self.kind == "binary" else p
+
+    def class_coef(self, j: int) -> np.ndarray:
+        """Weights pushing toward class ``j``."""
+        if self.kind == "binary":
+            return self.coef[0] if j == 1 else -self.coef[0]
+        return self.coef[j]
+
+
+class SklearnTextClassifier(ClassifierMixin, BaseEstimator):
+    """TF-IDF char n-grams -> logistic regression (one-vs-rest when multi-label).
+
+    Args:
+        multi_label: Fit one-vs-rest binary models; ``y`` is then a list of label lists.
+        ngram_range: Character n-gram range of the vectorizer.
+        max_features: Vocabulary cap of the vectorizer.
+        min_df: Minimum document frequency of an n-gram.
+        C: Inverse regularisation strength.
+        class_weight: Passed to ``LogisticRegression`` (``"balanced"`` by default).
+        vectorizer: A *fitted* vectorizer to reuse as is (shared features); ``None`` fits one.
+        labels: Full label list for multi-label tasks (fixes the column order).
+
+    Attributes:
+        vectorizer_: The fitted vectorizer.
+        model_: The fitted :class:`LinearHead`.
+        classes_: Label codes, in column order of :meth:`predict_proba`.
+        multi_label_: Whether the model is multi-label.
+    """
+
+    def __init__(self, multi_label: bool = False, ngram_range: tuple[int, int] = (1, 3),
+                 max_features: int | None = 200_000, min_df: int = 2, C: float = 4.0,
+                 class_weight: str | dict | None = "balanced", vectorizer: TfidfVectorizer | None = None,
+                 labels: Sequence[str] | None = None) -> None:
+        self.multi_label = multi_label
+        self.ngram_range = ngram_range
+        self.max_features = max_features
+        self.min_df = min_df
+        self.C = C
+        self.class_weight = class_weight
+        self.vectorizer = vectorizer
+        self.labels = labels
+
+    def fit(self, X: Sequence[str], y: Sequence[Any]) -> SklearnTextClassifier:
+        """Fit on texts ``X`` and labels ``y`` (label lists when ``multi_label``)."""
+        X = _check_texts(X)
+        if len(X) != len(y):
+            raise ValueError(f"X and y have different lengths: {len(X)} != {len(y)}")
+        if not X:
+            raise ValueError("cannot fit on zero texts")
+        if self.vectorizer is not None:
+            self.vectorizer_ = self.vectorizer
+            feats = self.vectorizer_.transform(X)
+        else:
+            self.vectorizer_ = make_vectorizer(self.ngram_range, self.max_features, self.min_df)
+            feats = self.vectorizer_.fit_transform(X)
+        lr = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=2000)
+        if self.multi_label:
+            mlb = MultiLabelBinarizer(classes=list(self.labels) if self.labels else None)
+            Y = mlb.fit_transform([list(v) for v in y])
+            keep = (Y.sum(axis=0) > 0) & (Y.sum(axis=0) < len(Y))
+            if not keep.any():
+                raise ValueError("multi-label training needs at least one label that is sometimes absent")
+            self.classes_ = [str(c) for c, k in zip(mlb.classes_, keep, strict=True) if k]
+            model = OneVsRestClassifier(lr).fit(feats, Y[:, keep])
+        else:
+            if len(set(y)) < 2:
+                raise ValueError("single-label training needs at least two classes")
+            model = lr.fit(feats, [str(v) for v in y])
+            self.classes_ = [str(c) for c in model.classes_]
+        self.multi_label_ = bool(self.multi_label)
+        self.model_ = LinearHead.from_sklearn(model, self.multi_label_)
+        return self
+
+    def features(self, X: Sequence[str]) -> Any:
+        """Sparse feature matrix of ``X`` (shared between classifiers with one vectorizer)."""
+        return self.vectorizer_.transform(X)
+
+    def predict_proba_features(self, feats: Any) -> np.ndarray:
+        """Probabilities from precomputed :meth:`features`."""
+        return self.model_.predict_proba(feats)
+
+    def predict_proba(self, X: Sequence[str]) -> np.ndarray:
+        """Probability of each class (independent per label when multi-label)."""
+        return self.predict_proba_features(self.features(_check_texts(X)))
+
+    def predict(self, X: Sequence[str], threshold: float = 0.5) -> list[Any]:
+        """Labels (label lists, thresholded, when multi-label)."""
+        proba = self.predict_proba(X)
+        if self.multi_label_:
+            return [[c for c, p in zip(self.classes_, row, strict=True) if p >= threshold] for row in proba]
+        return [self.classes_[i] for i in proba.argmax(axis=1)]
+
+    def top_features_row(self, row: Any, label: str, k: int = 3) -> list[str]:
+        """The ``k`` n-grams of one feature row (1 x F sparse) pushing hardest toward ``label``."""
+        if label not in self.classes_:
+            return []
+        coef = self.model_.class_coef(self.classes_.index(label))
+        contrib = row.data * coef[row.indices]
+        terms = _terms(self.vectorizer_)
+        order = np.argsort(-contrib)[:k]
+        return [terms[row.indices[i]] for i in order if contrib[i] > 0]
+
+    def top_features(self, text: str, label: str, k: int = 3) -> list[str]:
+        """The ``k`` n-grams of ``text`` pushing hardest toward ``label`` (evidence for a decision)."""
+        return self.top_features_row(self.vectorizer_.transform([text]), label, k)
+
+
+def _terms(vec: TfidfVectorizer) -> list[str]:
+    terms = vec.__dict__.get("_voc_terms")
+    if terms is None:
+        terms = [""] * len(vec.vocabulary_)
+        for t, i in vec.vocabulary_.items():
+            terms[i] = t
+        vec._voc_terms = terms
+    return terms
+
+
+def _check_texts(X: Any) -> list[str]:
+    if isinstance(X, str):
+        raise TypeError("expected a sequence of texts, got a single str; wrap it in a list")
+    X = list(X)
+    bad = [i for i, x in enumerate(X) if not isinstance(x, str)]
+    if bad:
+        raise TypeError(f"texts must be str; item {bad[0]} is {type(X[bad[0]]).__name__}")
+    return X
+
+
+def save_group(path: str | Path, classifiers: dict[str, SklearnTextClassifier]) -> None:
+    """Save classifiers as ``<path>.json`` + ``<path>.safetensors``, each shared vectorizer once."""
+    from safetensors.numpy import save_file
+
+    path = Path(path)
+    vecs: list[TfidfVectorizer] = []
+    arrays: dict[str, np.ndarray] = {}
+    heads: dict[str, dict[str, Any]] = {}
+    for task, clf in classifiers.items():
+        vec = clf.vectorizer_
+        idx = next((i for i, v in enumerate(vecs) if v is vec), None)
+        if idx is None:
+            vecs.append(vec)
+            idx = len(vecs) - 1
+            arrays[f"vectorizer.{idx}.idf"] = np.asarray(vec.idf_, dtype=np.float32)
+        arrays[f"head.{task}.coef"] = clf.model_.coef
+        arrays[f"head.{task}.intercept"] = clf.model_.intercept
+        heads[task] = {"vectorizer": idx, "kind": clf.model_.kind, "classes": list(clf.classes_),
+                       "multi_label": clf.multi_label_, "params": _plain_params(clf)}
+    meta = {"format": FORMAT, "heads": heads,
+            "vectorizers": [{"params": _vec_params(v), "terms": _terms(v)} for v in vecs]}
+    path.with_suffix(".json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    save_file(arrays, str(path.with_suffix(".safetensors")))
+
+
+def load_group(path: str | Path) -> dict[str, SklearnTextClassifier]:
+    """Load a :func:`save_group` pair of files (JSON + safetensors; nothing is unpickled).
+
+    Raises:
+        ValueError: The files are not a voc sklearn model (e.g. a pickle in disguise).
+    """
+    from safetensors import SafetensorError
+    from safetensors.numpy import load_file
+
+    path = Path(path)
+    try:
+        meta = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+        arrays = load_file(str(path.with_suffix(".safetensors")))
+    except (UnicodeDecodeError, json.JSONDecodeError, SafetensorError, OSError) as e:
+        raise ValueError(f"{path}: not a voc sklearn model ({type(e).__name__}: {e})") from e
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise ValueError(f"{path}: not a voc sklearn model (format {meta.get('format')!r})")
+    vecs = []
+    for i, spec in enumerate(meta["vectorizers"]):
+        params = dict(spec["params"])
+        params["ngram_range"] = tuple(params["ngram_range"])
+        vec = TfidfVectorizer(dtype=np.float32, **params)
+        vec.vocabulary_ = {t: j for j, t in enumerate(spec["terms"])}
+        vec.fixed_vocabulary_ = True
+        vec.idf_ = arrays[f"vectorizer.{i}.idf"]
+        vec._voc_terms = list(spec["terms"])
+        vecs.append(vec)
+    out = {}
+    for task, head in meta["heads"].items():
+        clf = SklearnTextClassifier(**head["params"])
+        clf.vectorizer_ = vecs[head["vectorizer"]]
+        clf.model_ = LinearHead(arrays[f"head.{task}.coef"], arrays[f"head.{task}.intercept"], head["kind"])
+        clf.classes_ = list(head["classes"])
+        clf.multi_label_ = bool(head["multi_label"])
+        out[task] = clf
+    return out
+
+
+def _vec_params(vec: TfidfVectorizer) -> dict[str, Any]:
+    if vec.analyzer not in ("char", "char_wb", "word") or vec.tokenizer is not None or vec.preprocessor is not None:
+        raise ValueError("only vectorizers with a built-in analyzer and no custom callables can be saved")
+    params = {k: getattr(vec, k) for k in VECTORIZER_PARAMS}
+    params["ngram_range"] = list(params["ngram_range"])
+    return params
+
+
+def _plain_params(clf: SklearnTextClassifier) -> dict[str, Any]:
+    params = clf.get_params(deep=False)
+    params.pop("vectorizer", None)
+    params["ngram_range"] = list(params["ngram_range"])
+    if params.get("labels") is not None:
+        params["labels"] = list(params["labels"])
+    return params

@@ -1,0 +1,321 @@
+"""The analyzer: normalize -> features -> per-task models + cue evidence -> :class:`~voc.results.Result`.
+
+``nlp = voc.load()`` gives an :class:`Analyzer` with the shipped models;
+``nlp(text)`` analyzes one text (bad input raises ``TypeError``/``ValueError``);
+``nlp.pipe(texts)`` streams results, one per input, in order, never raising for a
+bad item (its ``Result.error`` is set instead).
+
+How model scores and cue evidence combine (``blend``): for each label with a
+matching cue of weight ``w``, the model probability ``p`` becomes
+``p + beta * w * (1 - p)`` (a noisy-or with strength ``beta`` per task, chosen on
+the dev split by ``scripts/train_default.py``). Single-label tasks then take the
+argmax of the renormalised scores; multi-label tasks keep labels whose blended
+score reaches the task ``threshold``. Evidence lists the cue spans of each
+returned label, or, with no cue, the n-grams the linear model weighted most.
+
+Example:
+    >>> import voc
+    >>> nlp = voc.load()
+    >>> r = nlp("客服电话一直打不通，算了不投诉了")
+    >>> r.sentiment.label
+    'negative'
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from voc import __version__
+from voc._input import coerce_text
+from voc.lexicon import CueMatch, Lexicon
+from voc.models import registry
+from voc.results import MULTI_TASKS, Evidence, Label, Prediction, Result
+from voc.taxonomy import Taxonomy, load_taxonomy
+
+__all__ = ["Analyzer", "load", "DEFAULT_MODEL_DIR"]
+
+DEFAULT_MODEL_DIR = Path(__file__).parent / "data" / "model"
+FORMAT = "voc-analyzer-1"
+
+
+def load(path: str | Path | None = None, **kwargs: Any) -> Analyzer:
+    """Load an analyzer: the shipped default models, or a directory written by ``to_disk``.
+
+    Args:
+        path: Model directory (``config.json`` + model files + taxonomy); ``None`` for the default.
+        **kwargs: Overrides of :class:`Analyzer` settings (e.g. ``max_length=500``).
+
+    Returns:
+        The :class:`Analyzer`.
+    """
+    return Analyzer.from_disk(path or DEFAULT_MODEL_DIR, **kwargs)
+
+
+class Analyzer:
+    """Runs every task's component over texts and assembles :class:`Result` objects.
+
+    Args:
+        components: ``{task: component}``; see :mod:`voc.models`.
+        taxonomy: Label sets (default: the shipped taxonomy).
+        lexicon: Cue table for evidence (default: the shipped one; ``None`` disables cues
+            only if ``use_lexicon=False``).
+        blend: ``{task: beta}`` strength of cue evidence, 0 = model only.
+        thresholds: ``{task: threshold}`` for multi-label tasks (default 0.5).
+        max_length: Longer normalized texts are truncated (``Result.truncated`` is set).
+        normalize: Keyword options for :class:`voc.text.Normalizer` (PII masking on by default).
+        use_lexicon: Whether to look up cues at all.
+    """
+
+    def __init__(self, components: dict[str, Any], taxonomy: Taxonomy | None = None,
+                 lexicon: Lexicon | None = None, blend: dict[str, float] | None = None,
+                 thresholds: dict[str, float] | None = None, max_length: int = 2000,
+                 normalize: dict[str, Any] | None = None, use_lexicon: bool = True) -> None:
+        from voc.text import Normalizer
+
+        self.components = dict(components)
+        self.taxonomy = taxonomy or load_taxonomy()
+        self.lexicon = (lexicon or Lexicon.default()) if use_lexicon else None
+        self.blend = dict(blend or {})
+        self.thresholds = dict(thresholds or {})
+        self.max_length = int(max_length)
+        self.normalize_options = dict(normalize or {})
+        self.normalizer = Normalizer(**self.normalize_options)
+        self._tokenizer: Any = None
+
+    # ------------------------------------------------------------------ API
+    @property
+    def tasks(self) -> list[str]:
+        """Tasks this analyzer predicts."""
+        return list(self.components)
+
+    def __call__(self, text: Any) -> Result:
+        """Analyze one text.
+
+        Raises:
+            TypeError: ``text`` is not a str or bytes (None, NaN, numbers...).
+            ValueError: Empty text, or bytes that are neither UTF-8 nor GB18030.
+        """
+        return self._analyze([coerce_text(text)])[0]
+
+    def pipe(self, texts: Iterable[Any], batch_size: int = 256) -> Iterator[Result]:
+        """Analyze a stream of texts; yields exactly one :class:`Result` per input, in order.
+
+        Unusable items (None, NaN, numbers, undecodable bytes, empty) give a Result with
+        ``error`` set and empty labels; they never abort the batch.
+        """
+        if batch_size < 1:
+            raise ValueError("batch_size must be >= 1")
+        batch: list[Any] = []
+        for item in texts:
+            batch.append(item)
+            if len(batch) >= batch_size:
+                yield from self._analyze_safe(batch)
+                batch = []
+        if batch:
+            yield from self._analyze_safe(batch)
+
+    def predict(self, task: str, texts: Sequence[Any]) -> list[Any]:
+        """One task only: ``{label, score}`` per text (a list of them for multi-label tasks)."""
+        if task not in self.components:
+            raise KeyError(f"unknown task {task!r}; this analyzer has {self.tasks}")
+        out = []
+        for r in self.pipe(texts):
+            value = getattr(r, task)
+            if task in MULTI_TASKS or isinstance(value, list):
+                out.append([{"label": x.label, "score": x.score} for x in value])
+            else:
+                out.append({"label": value.label or None, "score": value.score})
+        return out
+
+    def replace(self, task: str, component: Any) -> None:
+        """Use ``component`` for ``task`` (e.g. a SnowNLP or transformers model)."""
+        for attr in ("classes_", "predict_proba"):
+            if not hasattr(component, attr):
+                raise TypeError(f"component for {task!r} lacks {attr!r}")
+        self.components[task] = component
+
+    @property
+    def tokenizer(self) -> Any:
+        """The :class:`voc.tokenize.Tokenizer` used for ``Result.tokens`` (created on first use)."""
+        if self._tokenizer is None:
+            from voc.tokenize import Tokenizer
+
+            self._tokenizer = Tokenizer(normalize=False)
+        return self._tokenizer
+
+    # ------------------------------------------------------------ internals
+    def _analyze_safe(self, items: list[Any]) -> list[Result]:
+        texts: list[str | None] = []
+        errors: list[str | None] = []
+        for item in items:
+            try:
+                texts.append(coerce_text(item))
+                errors.append(None)
+            except (TypeError, ValueError) as e:
+                texts.append(None)
+                errors.append(f"{type(e).__name__}: {e}")
+        good = [t for t in texts if t is not None]
+        results = iter(self._analyze(good) if good else [])
+        return [next(results) if t is not None else Result(text="", error=err)
+                for t, err in zip(texts, errors, strict=True)]
+
+    def _analyze(self, texts: list[str]) -> list[Result]:
+        norms = [self.normalizer(t) for t in texts]
+        clean = []
+        truncated = []
+        for n in norms:
+            s = n.text
+            truncated.append(len(s) > self.max_length)
+            clean.append(s[: self.max_length])
+        probs, feats = self._probabilities(clean)
+        tok = self._tokenize_fn
+        out = []
+        for i, text in enumerate(clean):
+            cues = self.lexicon.match(text) if self.lexicon is not None else {}
+            r = Result(text=text, truncated=truncated[i], changes=tuple(norms[i].changes), _tokenize=tok)
+            if not text.strip():
+                r.error = "ValueError: empty text after normalization"
+                out.append(r)
+                continue
+            for task, comp in self.components.items():
+                p = probs[task][i]
+                classes = list(comp.classes_)
+                matches = cues.get(task, [])
+                if getattr(comp, "multi_label_", False):
+                    row = feats[task][i] if task in feats else None
+                    setattr(r, task, self._multi(task, comp, classes, p, matches, text, row))
+                else:
+                    setattr(r, task, self._single(task, classes, p, matches))
+            out.append(r)
+        return out
+
+    def _tokenize_fn(self, text: str) -> list[str]:
+        return self.tokenizer(text)
+
+    def _probabilities(self, texts: list[str]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        feats_cache: dict[int, Any] = {}
+        out = {}
+        feats = {}
+        for task, comp in self.components.items():
+            vec = getattr(comp, "vectorizer_", None)
+            if vec is not None and hasattr(comp, "predict_proba_features"):
+                key = id(vec)
+                if key not in feats_cache:
+                    feats_cache[key] = vec.transform(texts)
+                out[task] = comp.predict_proba_features(feats_cache[key])
+                feats[task] = feats_cache[key]
+            else:
+                out[task] = np.asarray(comp.predict_proba(texts), dtype=np.float64)
+        return out, feats
+
+    def _blend(self, task: str, classes: list[str], p: np.ndarray,
+               matches: list[CueMatch]) -> tuple[np.ndarray, dict[str, list[CueMatch]]]:
+        by_label: dict[str, list[CueMatch]] = {}
+        for m in matches:
+            by_label.setdefault(m.label, []).append(m)
+        beta = self.blend.get(task, 0.0)
+        if beta <= 0 or not by_label:
+            return p, by_label
+        p = p.copy()
+        for label, ms in by_label.items():
+            if label in classes:
+                j = classes.index(label)
+                w = max(m.weight for m in ms)
+                p[j] = p[j] + beta * w * (1.0 - p[j])
+        return p, by_label
+
+    def _single(self, task: str, classes: list[str], p: np.ndarray, matches: list[CueMatch]) -> Prediction:
+        p, by_label = self._blend(task, classes, p, matches)
+        total = float(p.sum()) or 1.0
+        p = p / total
+        j = int(np.argmax(p))
+        label = classes[j]
+        scores = {c: round(float(x), 4) for c, x in zip(classes, p, strict=True)}
+        score = float(p[j])
+        if task == "sentiment":
+            score = scores.get("positive", 0.0) - scores.get("negative", 0.0)
+        ev = tuple(Evidence(m.text, m.start, m.end) for m in by_label.get(label, []))
+        return Prediction(label=label, score=round(score, 4), scores=scores, evidence=ev)
+
+    def _multi(self, task: str, comp: Any, classes: list[str], p: np.ndarray,
+               matches: list[CueMatch], text: str, row: Any = None) -> list[Label]:
+        p, by_label = self._blend(task, classes, p, matches)
+        thr = self.thresholds.get(task, 0.5)
+        labels = []
+        for j in np.argsort(-p):
+            if p[j] < thr:
+                break
+            label = classes[j]
+            ev = tuple(Evidence(m.text, m.start, m.end) for m in by_label.get(label, []))
+            if not ev and row is not None and hasattr(comp, "top_features_row"):
+                ev = _model_evidence(text, comp.top_features_row(row, label, k=2))
+            labels.append(Label(label=label, score=round(float(p[j]), 4), evidence=ev))
+        return labels
+
+    # ---------------------------------------------------------- persistence
+    def to_disk(self, path: str | Path) -> None:
+        """Write ``config.json``, ``taxonomy.json``, ``cues.tsv`` and the model files to ``path``."""
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        comp_cfg = registry.save_components(self.components, path)
+        config = {
+            "format": FORMAT,
+            "voc_version": __version__,
+            "components": comp_cfg,
+            "blend": self.blend,
+            "thresholds": self.thresholds,
+            "max_length": self.max_length,
+            "normalize": self.normalize_options,
+            "use_lexicon": self.lexicon is not None,
+        }
+        (path / "config.json").write_text(json.dumps(config, ensure_ascii=False, indent=1), encoding="utf-8")
+        self.taxonomy.to_file(path / "taxonomy.json")
+        if self.lexicon is not None:
+            _write_cues(self.lexicon, path / "cues.tsv")
+
+    @classmethod
+    def from_disk(cls, path: str | Path, **overrides: Any) -> Analyzer:
+        """Load a directory written by :meth:`to_disk` (only safe formats are read)."""
+        path = Path(path)
+        cfg_path = path / "config.json"
+        if not cfg_path.exists():
+            raise FileNotFoundError(f"{path} is not a voc model directory (no config.json)")
+        config = json.loads(cfg_path.read_text(encoding="utf-8"))
+        if config.get("format") != FORMAT:
+            raise ValueError(f"{cfg_path}: unknown format {config.get('format')!r}")
+        components = registry.load_components(config["components"], path)
+        taxonomy = load_taxonomy(path / "taxonomy.json") if (path / "taxonomy.json").exists() else None
+        lexicon = Lexicon.from_file(path / "cues.tsv") if (path / "cues.tsv").exists() else None
+        kwargs: dict[str, Any] = {
+            "blend": config.get("blend"),
+            "thresholds": config.get("thresholds"),
+            "max_length": config.get("max_length", 2000),
+            "normalize": config.get("normalize"),
+            "use_lexicon": config.get("use_lexicon", True),
+        }
+        kwargs.update(overrides)
+        return cls(components, taxonomy=taxonomy, lexicon=lexicon, **kwargs)
+
+
+def _model_evidence(text: str, grams: list[str]) -> tuple[Evidence, ...]:
+    out = []
+    for g in grams:
+        k = text.find(g)
+        if k >= 0 and g.strip():
+            out.append(Evidence(g, k, k + len(g), source="model"))
+    return tuple(out)
+
+
+def _write_cues(lexicon: Lexicon, path: Path) -> None:
+    if lexicon is Lexicon.default():
+        shutil.copyfile(Path(__file__).parent / "data" / "cues.tsv", path)
+        return
+    lines = ["# task\tlabel\tpattern\tweight"]
+    lines += [f"{c.task}\t{c.label}\t{c.pattern}\t{c.weight}" for c in lexicon.cues]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
