@@ -23,6 +23,7 @@ Example:
 
 from __future__ import annotations
 
+import copy
 import json
 import shutil
 from collections.abc import Iterable, Iterator, Sequence
@@ -70,12 +71,15 @@ class Analyzer:
         max_length: Longer normalized texts are truncated (``Result.truncated`` is set).
         normalize: Keyword options for :class:`voc.text.Normalizer` (PII masking on by default).
         use_lexicon: Whether to look up cues at all.
+        model_evidence: Multi-label tasks whose labels without a matching cue get the model's
+            strongest n-grams as evidence (costs time; reasons and behaviours by default).
     """
 
     def __init__(self, components: dict[str, Any], taxonomy: Taxonomy | None = None,
                  lexicon: Lexicon | None = None, blend: dict[str, float] | None = None,
                  thresholds: dict[str, float] | None = None, max_length: int = 2000,
-                 normalize: dict[str, Any] | None = None, use_lexicon: bool = True) -> None:
+                 normalize: dict[str, Any] | None = None, use_lexicon: bool = True,
+                 model_evidence: Sequence[str] = ("non_complaint_reasons", "behaviors")) -> None:
         from voc.text import Normalizer
 
         self.components = dict(components)
@@ -86,6 +90,7 @@ class Analyzer:
         self.max_length = int(max_length)
         self.normalize_options = dict(normalize or {})
         self.normalizer = Normalizer(**self.normalize_options)
+        self.model_evidence = tuple(model_evidence)
         self._tokenizer: Any = None
 
     # ------------------------------------------------------------------ API
@@ -124,8 +129,10 @@ class Analyzer:
         """One task only: ``{label, score}`` per text (a list of them for multi-label tasks)."""
         if task not in self.components:
             raise KeyError(f"unknown task {task!r}; this analyzer has {self.tasks}")
+        only = copy.copy(self)
+        only.components = {task: self.components[task]}
         out = []
-        for r in self.pipe(texts):
+        for r in only.pipe(texts):
             value = getattr(r, task)
             if task in MULTI_TASKS or isinstance(value, list):
                 out.append([{"label": x.label, "score": x.score} for x in value])
@@ -167,31 +174,35 @@ class Analyzer:
 
     def _analyze(self, texts: list[str]) -> list[Result]:
         norms = [self.normalizer(t) for t in texts]
-        clean = []
-        truncated = []
-        for n in norms:
-            s = n.text
-            truncated.append(len(s) > self.max_length)
-            clean.append(s[: self.max_length])
+        clean = [n.text[: self.max_length] for n in norms]
         probs, feats = self._probabilities(clean)
+        plans = []
+        for task, comp in self.components.items():
+            P = probs[task]
+            multi = bool(getattr(comp, "multi_label_", False))
+            X = feats.get(task) if task in self.model_evidence else None
+            plans.append((task, comp, list(comp.classes_), multi, P, P.tolist(),
+                          None if multi else P.argmax(axis=1).tolist(), X))
+        cue_tasks = [t for t in self.lexicon.tasks if t in self.components] if self.lexicon is not None else []
         tok = self._tokenize_fn
         out = []
         for i, text in enumerate(clean):
-            cues = self.lexicon.match(text) if self.lexicon is not None else {}
-            r = Result(text=text, truncated=truncated[i], changes=tuple(norms[i].changes), _tokenize=tok)
+            r = Result(text=text, truncated=len(norms[i].text) > self.max_length, changes=tuple(norms[i].changes),
+                       _tokenize=tok)
             if not text.strip():
                 r.error = "ValueError: empty text after normalization"
                 out.append(r)
                 continue
-            for task, comp in self.components.items():
-                p = probs[task][i]
-                classes = list(comp.classes_)
-                matches = cues.get(task, [])
-                if getattr(comp, "multi_label_", False):
-                    row = feats[task][i] if task in feats else None
-                    setattr(r, task, self._multi(task, comp, classes, p, matches, text, row))
+            cues = {t: self.lexicon.match_task(t, text) for t in cue_tasks} if cue_tasks else {}
+            for task, comp, classes, multi, P, rows, argmax, X in plans:
+                matches = cues.get(task)
+                if multi:
+                    value: Any = self._multi(task, comp, classes, P[i], matches or [], text, X, i)
+                elif matches:
+                    value = self._single(task, classes, P[i], matches)
                 else:
-                    setattr(r, task, self._single(task, classes, p, matches))
+                    value = _fast_single(task, classes, rows[i], argmax[i])
+                setattr(r, task, value)
             out.append(r)
         return out
 
@@ -232,30 +243,27 @@ class Analyzer:
 
     def _single(self, task: str, classes: list[str], p: np.ndarray, matches: list[CueMatch]) -> Prediction:
         p, by_label = self._blend(task, classes, p, matches)
-        total = float(p.sum()) or 1.0
-        p = p / total
+        p = p / (float(p.sum()) or 1.0)
         j = int(np.argmax(p))
-        label = classes[j]
-        scores = {c: round(float(x), 4) for c, x in zip(classes, p, strict=True)}
-        score = float(p[j])
-        if task == "sentiment":
-            score = scores.get("positive", 0.0) - scores.get("negative", 0.0)
-        ev = tuple(Evidence(m.text, m.start, m.end) for m in by_label.get(label, []))
-        return Prediction(label=label, score=round(score, 4), scores=scores, evidence=ev)
+        pred = _fast_single(task, classes, p.tolist(), j)
+        ev = tuple(Evidence(m.text, m.start, m.end) for m in by_label.get(classes[j], []))
+        return Prediction(label=pred.label, score=pred.score, scores=pred.scores, evidence=ev) if ev else pred
 
     def _multi(self, task: str, comp: Any, classes: list[str], p: np.ndarray,
-               matches: list[CueMatch], text: str, row: Any = None) -> list[Label]:
+               matches: list[CueMatch], text: str, X: Any = None, i: int = 0) -> list[Label]:
         p, by_label = self._blend(task, classes, p, matches)
         thr = self.thresholds.get(task, 0.5)
+        above = np.flatnonzero(p >= thr)
+        if not len(above):
+            return []
         labels = []
-        for j in np.argsort(-p):
-            if p[j] < thr:
-                break
+        for j in sorted(above.tolist(), key=lambda k: -p[k]):
             label = classes[j]
             ev = tuple(Evidence(m.text, m.start, m.end) for m in by_label.get(label, []))
-            if not ev and row is not None and hasattr(comp, "top_features_row"):
-                ev = _model_evidence(text, comp.top_features_row(row, label, k=2))
-            labels.append(Label(label=label, score=round(float(p[j]), 4), evidence=ev))
+            if not ev and X is not None and hasattr(comp, "top_features_sparse"):
+                lo, hi = X.indptr[i], X.indptr[i + 1]
+                ev = _model_evidence(text, comp.top_features_sparse(X.indices[lo:hi], X.data[lo:hi], label, k=2))
+            labels.append(Label(label=label, score=float(p[j]), evidence=ev))
         return labels
 
     # ---------------------------------------------------------- persistence
@@ -273,6 +281,7 @@ class Analyzer:
             "max_length": self.max_length,
             "normalize": self.normalize_options,
             "use_lexicon": self.lexicon is not None,
+            "model_evidence": list(self.model_evidence),
         }
         (path / "config.json").write_text(json.dumps(config, ensure_ascii=False, indent=1), encoding="utf-8")
         self.taxonomy.to_file(path / "taxonomy.json")
@@ -298,9 +307,18 @@ class Analyzer:
             "max_length": config.get("max_length", 2000),
             "normalize": config.get("normalize"),
             "use_lexicon": config.get("use_lexicon", True),
+            "model_evidence": config.get("model_evidence", ("non_complaint_reasons", "behaviors")),
         }
         kwargs.update(overrides)
         return cls(components, taxonomy=taxonomy, lexicon=lexicon, **kwargs)
+
+
+def _fast_single(task: str, classes: list[str], row: list[float], j: int) -> Prediction:
+    scores = dict(zip(classes, row, strict=True))
+    score = row[j]
+    if task == "sentiment":
+        score = scores.get("positive", 0.0) - scores.get("negative", 0.0)
+    return Prediction(label=classes[j], score=score, scores=scores)
 
 
 def _model_evidence(text: str, grams: list[str]) -> tuple[Evidence, ...]:

@@ -23,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "corpora" / "tools"))
 
 from check_batch import CODES, MULTI, grams, load  # noqa: E402
+
 from voc.datasets import split_of  # noqa: E402
 
 OUT = ROOT / "corpora" / "voc_zh"

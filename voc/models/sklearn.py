@@ -26,23 +26,22 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.preprocessing import MultiLabelBinarizer
+
+from voc.features import CharNgramVectorizer
 
 __all__ = ["SklearnTextClassifier", "LinearHead", "make_vectorizer", "save_group", "load_group"]
 
 BACKEND = "sklearn"
 FORMAT = "voc-sklearn-2"
-VECTORIZER_PARAMS = ("analyzer", "ngram_range", "lowercase", "sublinear_tf", "norm", "use_idf", "smooth_idf")
 
 
 def make_vectorizer(ngram_range: tuple[int, int] = (1, 3), max_features: int | None = 200_000,
-                    min_df: int = 2) -> TfidfVectorizer:
+                    min_df: int = 2) -> CharNgramVectorizer:
     """The default feature extractor: TF-IDF over character n-grams of normalized text."""
-    return TfidfVectorizer(analyzer="char", ngram_range=ngram_range, max_features=max_features,
-                           min_df=min_df, sublinear_tf=True, dtype=np.float32, lowercase=True)
+    return CharNgramVectorizer(ngram_range=ngram_range, max_features=max_features, min_df=min_df)
 
 
 class LinearHead:
@@ -111,7 +110,7 @@ class SklearnTextClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(self, multi_label: bool = False, ngram_range: tuple[int, int] = (1, 3),
                  max_features: int | None = 200_000, min_df: int = 2, C: float = 4.0,
-                 class_weight: str | dict | None = "balanced", vectorizer: TfidfVectorizer | None = None,
+                 class_weight: str | dict | None = "balanced", vectorizer: CharNgramVectorizer | None = None,
                  labels: Sequence[str] | None = None) -> None:
         self.multi_label = multi_label
         self.ngram_range = ngram_range
@@ -172,29 +171,19 @@ class SklearnTextClassifier(ClassifierMixin, BaseEstimator):
             return [[c for c, p in zip(self.classes_, row, strict=True) if p >= threshold] for row in proba]
         return [self.classes_[i] for i in proba.argmax(axis=1)]
 
-    def top_features_row(self, row: Any, label: str, k: int = 3) -> list[str]:
-        """The ``k`` n-grams of one feature row (1 x F sparse) pushing hardest toward ``label``."""
-        if label not in self.classes_:
+    def top_features_sparse(self, indices: np.ndarray, data: np.ndarray, label: str, k: int = 3) -> list[str]:
+        """The ``k`` n-grams of one feature row (its CSR indices and values) pushing toward ``label``."""
+        if label not in self.classes_ or len(indices) == 0:
             return []
         coef = self.model_.class_coef(self.classes_.index(label))
-        contrib = row.data * coef[row.indices]
-        terms = _terms(self.vectorizer_)
-        order = np.argsort(-contrib)[:k]
-        return [terms[row.indices[i]] for i in order if contrib[i] > 0]
+        contrib = data * coef[indices]
+        order = [i for i in np.argsort(-contrib)[:k] if contrib[i] > 0]
+        return self.vectorizer_.terms([indices[i] for i in order])
 
     def top_features(self, text: str, label: str, k: int = 3) -> list[str]:
         """The ``k`` n-grams of ``text`` pushing hardest toward ``label`` (evidence for a decision)."""
-        return self.top_features_row(self.vectorizer_.transform([text]), label, k)
-
-
-def _terms(vec: TfidfVectorizer) -> list[str]:
-    terms = vec.__dict__.get("_voc_terms")
-    if terms is None:
-        terms = [""] * len(vec.vocabulary_)
-        for t, i in vec.vocabulary_.items():
-            terms[i] = t
-        vec._voc_terms = terms
-    return terms
+        row = self.vectorizer_.transform([text])
+        return self.top_features_sparse(row.indices, row.data, label, k)
 
 
 def _check_texts(X: Any) -> list[str]:
@@ -212,7 +201,7 @@ def save_group(path: str | Path, classifiers: dict[str, SklearnTextClassifier]) 
     from safetensors.numpy import save_file
 
     path = Path(path)
-    vecs: list[TfidfVectorizer] = []
+    vecs: list[CharNgramVectorizer] = []
     arrays: dict[str, np.ndarray] = {}
     heads: dict[str, dict[str, Any]] = {}
     for task, clf in classifiers.items():
@@ -222,12 +211,12 @@ def save_group(path: str | Path, classifiers: dict[str, SklearnTextClassifier]) 
             vecs.append(vec)
             idx = len(vecs) - 1
             arrays[f"vectorizer.{idx}.idf"] = np.asarray(vec.idf_, dtype=np.float32)
+            arrays[f"vectorizer.{idx}.ids"] = np.asarray(vec.vocabulary_ids_, dtype=np.int64)
         arrays[f"head.{task}.coef"] = clf.model_.coef
         arrays[f"head.{task}.intercept"] = clf.model_.intercept
         heads[task] = {"vectorizer": idx, "kind": clf.model_.kind, "classes": list(clf.classes_),
                        "multi_label": clf.multi_label_, "params": _plain_params(clf)}
-    meta = {"format": FORMAT, "heads": heads,
-            "vectorizers": [{"params": _vec_params(v), "terms": _terms(v)} for v in vecs]}
+    meta = {"format": FORMAT, "heads": heads, "vectorizers": [{"params": _vec_params(v)} for v in vecs]}
     path.with_suffix(".json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
     save_file(arrays, str(path.with_suffix(".safetensors")))
 
@@ -253,11 +242,9 @@ def load_group(path: str | Path) -> dict[str, SklearnTextClassifier]:
     for i, spec in enumerate(meta["vectorizers"]):
         params = dict(spec["params"])
         params["ngram_range"] = tuple(params["ngram_range"])
-        vec = TfidfVectorizer(dtype=np.float32, **params)
-        vec.vocabulary_ = {t: j for j, t in enumerate(spec["terms"])}
-        vec.fixed_vocabulary_ = True
+        vec = CharNgramVectorizer(**params)
+        vec.vocabulary_ids_ = arrays[f"vectorizer.{i}.ids"]
         vec.idf_ = arrays[f"vectorizer.{i}.idf"]
-        vec._voc_terms = list(spec["terms"])
         vecs.append(vec)
     out = {}
     for task, head in meta["heads"].items():
@@ -270,10 +257,10 @@ def load_group(path: str | Path) -> dict[str, SklearnTextClassifier]:
     return out
 
 
-def _vec_params(vec: TfidfVectorizer) -> dict[str, Any]:
-    if vec.analyzer not in ("char", "char_wb", "word") or vec.tokenizer is not None or vec.preprocessor is not None:
-        raise ValueError("only vectorizers with a built-in analyzer and no custom callables can be saved")
-    params = {k: getattr(vec, k) for k in VECTORIZER_PARAMS}
+def _vec_params(vec: CharNgramVectorizer) -> dict[str, Any]:
+    if not isinstance(vec, CharNgramVectorizer):
+        raise TypeError(f"only CharNgramVectorizer features can be saved, got {type(vec).__name__}")
+    params = vec.get_params()
     params["ngram_range"] = list(params["ngram_range"])
     return params
 
