@@ -1,0 +1,49 @@
+"""Held-out accuracy of the shipped models (never trained on these splits).
+
+Bounds sit below the measured figures in docs/ACCURACY.md so that a regression
+fails the suite without tying the test to one exact run.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sklearn.metrics import f1_score
+
+import voc
+from voc.datasets import load_frame
+from voc.taxonomy import TASKS
+
+FLOORS = {"sentiment": 0.6, "emotion": 0.5, "intent": 0.55, "non_complaint_reasons": 0.55,
+          "complaint_stage": 0.6, "behaviors": 0.45, "aspects": 0.5, "journey_stage": 0.5, "temperament": 0.7}
+
+
+@pytest.fixture(scope="module")
+def report(nlp):
+    return voc.evaluate(nlp, "voc_zh", split="test")
+
+
+@pytest.mark.parametrize("task", TASKS)
+def test_authored_test_split_macro_f1(report, task):
+    assert report[task]["macro_f1"] >= FLOORS[task], report[task]["macro_f1"]
+
+
+def test_public_sentiment_beats_snownlp(nlp):
+    from voc.models.snownlp import SnowNLPSentiment
+
+    df = load_frame("online_shopping_10_cats", split="test").sample(600, random_state=0)
+    texts, gold = list(df["text"]), list(df["sentiment"])
+    ours = []
+    for r in nlp.pipe(texts):
+        s = r.sentiment.scores
+        ours.append("positive" if s["positive"] > s["negative"] else "negative")
+    snow = ["positive" if p >= 0.5 else "negative" for p in SnowNLPSentiment().positive_probability(texts)]
+    f_ours, f_snow = f1_score(gold, ours, average="macro"), f1_score(gold, snow, average="macro")
+    assert f_ours >= 0.88
+    assert f_ours > f_snow
+
+
+def test_no_training_text_in_public_test_splits():
+    for name in ("waimai_10k", "online_shopping_10_cats", "snownlp_reviews", "nlpcc2013_emotion"):
+        df = load_frame(name)
+        train = set(df.loc[df["split"] == "train", "text"])
+        assert not train & set(df.loc[df["split"] == "test", "text"])

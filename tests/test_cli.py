@@ -1,0 +1,66 @@
+"""The command line: analyze / train / evaluate / demo, and one-line errors."""
+
+from __future__ import annotations
+
+import pandas as pd
+from click.testing import CliRunner
+
+from voc.cli import main
+
+
+def test_analyze_csv_to_csv_and_jsonl(tmp_path):
+    src = tmp_path / "in.csv"
+    pd.DataFrame({"text": ["物流太慢了", "", "好评，推荐"]}).to_csv(src, index=False)
+    for ext in ("csv", "jsonl", "parquet", "xlsx"):
+        out = tmp_path / f"out.{ext}"
+        res = CliRunner().invoke(main, ["analyze", str(src), "-o", str(out)])
+        assert res.exit_code == 0, res.output
+        assert out.exists()
+    back = pd.read_csv(tmp_path / "out.csv")
+    assert len(back) == 3 and "non_complaint_reasons" in back.columns
+    assert back["error"].notna().sum() == 1
+
+
+def test_analyze_bad_inputs_exit_nonzero(tmp_path):
+    runner = CliRunner()
+    res = runner.invoke(main, ["analyze", str(tmp_path / "missing.csv"), "-o", str(tmp_path / "o.csv")])
+    assert res.exit_code != 0 and "no such file" in res.output
+    src = tmp_path / "in.csv"
+    pd.DataFrame({"content": ["x"]}).to_csv(src, index=False)
+    res = runner.invoke(main, ["analyze", str(src), "-o", str(tmp_path / "o.csv")])
+    assert res.exit_code != 0 and "no column 'text'" in res.output
+    bad = tmp_path / "bad.parquet"
+    bad.write_bytes(b"not parquet")
+    res = runner.invoke(main, ["analyze", str(bad), "-o", str(tmp_path / "o.csv")])
+    assert res.exit_code != 0 and "could not read" in res.output
+    res = runner.invoke(main, ["analyze", str(tmp_path / "x.doc"), "-o", str(tmp_path / "o.csv")])
+    assert res.exit_code != 0 and "unsupported" in res.output
+
+
+def test_train_and_evaluate_custom_labels(tmp_path):
+    """A new label set (here an 'invoice' intent) trains without code changes."""
+    rows = [(f"请问{x}怎么开发票", "invoice") for x in ("订单", "会员", "话费", "机票", "酒店", "外卖")]
+    rows += [(f"{x}坏了我要退货", "refund_return") for x in ("耳机", "鞋子", "杯子", "衣服", "电视", "台灯")]
+    rows += [(f"{x}太慢了，快点处理", "urge") for x in ("退款", "发货", "审核", "维修", "配送", "客服")]
+    data = tmp_path / "labels.csv"
+    pd.DataFrame(rows, columns=["text", "intent"]).assign(split="train").to_csv(data, index=False)
+    runner = CliRunner()
+    model = tmp_path / "model"
+    res = runner.invoke(main, ["train", "intent", str(data), "-o", str(model)])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(main, ["evaluate", str(data), "--model", str(model), "--task", "intent", "--split", "train"])
+    assert res.exit_code == 0, res.output
+    assert "intent" in res.output
+    import voc
+
+    nlp = voc.load(model)
+    assert "invoice" in nlp.components["intent"].classes_
+    assert nlp("请问这个月的话费怎么开发票").intent.label == "invoice"
+
+
+def test_demo(tmp_path):
+    out = tmp_path / "demo.csv"
+    res = CliRunner().invoke(main, ["demo", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "why customers did not complain" in res.output
+    assert len(pd.read_csv(out)) == 30

@@ -1,0 +1,288 @@
+"""Issue discovery, who-else search, churn per issue and the proactive list, against planted truth."""
+
+from __future__ import annotations
+
+import time
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import adjusted_rand_score
+
+from voc.customers import profile_customers
+from voc.issues import (
+    IssueModel,
+    churn_by_issue,
+    discover_issues,
+    newcombe_interval,
+    plot_churn_by_issue,
+    proactive_list,
+    who_else,
+    wilson_interval,
+)
+from voc.personas import assign_personas
+from voc.synthetic import generate_history
+
+ANCHORS = {
+    "refund_delay": "退款",
+    "delivery_late_wrong": "外卖",
+    "hotline_unreachable": "客服",
+    "app_crash": "闪退",
+    "unclear_charge": "扣费",
+    "parcel_lost": "快递",
+    "auto_renewal": "自动续费",
+}
+
+
+@lru_cache(maxsize=1)
+def _data() -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    h = generate_history(n_customers=2000, seed=0)
+    prof = profile_customers(h["feedback"], h["contacts"], h["events"], h["customers"])
+    return h, prof
+
+
+@lru_cache(maxsize=2)
+def _issues(n_issues: int | None) -> tuple[pd.DataFrame, pd.DataFrame, IssueModel, float]:
+    h, _ = _data()
+    t0 = time.perf_counter()
+    issues, assignment, model = discover_issues(h["feedback"], n_issues=n_issues, return_model=True)
+    return issues, assignment, model, time.perf_counter() - t0
+
+
+def _truth_of(assignment: pd.DataFrame) -> pd.Series:
+    return _data()[0]["text_truth"].loc[assignment.index, "issue"]
+
+
+def _major(assignment: pd.DataFrame) -> pd.Series:
+    """Planted issue that dominates each discovered issue."""
+    t = _truth_of(assignment)
+    return pd.crosstab(assignment["issue_id"], t.fillna("-")).idxmax(axis=1)
+
+
+def test_clusters_match_planted_issues_given_k() -> None:
+    issues, assignment, _, dt = _issues(7)
+    truth = _truth_of(assignment)
+    m = truth.notna()
+    ari = adjusted_rand_score(truth[m], assignment.loc[m, "issue_id"])
+    print(f"\ndiscover_issues(k=7): {len(assignment)} negative texts in {dt:.1f} s, ARI {ari:.3f}")
+    assert ari >= 0.7
+    assert len(issues) == 7 and issues["size"].is_monotonic_decreasing
+
+
+def test_clusters_match_planted_issues_auto_k() -> None:
+    issues, assignment, model, dt = _issues(None)
+    truth = _truth_of(assignment)
+    m = truth.notna()
+    ct = pd.crosstab(assignment.loc[m, "issue_id"], truth[m])
+    purity = ct.max(axis=1).sum() / ct.values.sum()
+    coverage = ct.max(axis=0).sum() / ct.values.sum()
+    print(
+        f"\ndiscover_issues(auto): k={len(issues)} in {dt:.1f} s, purity {purity:.3f}, "
+        f"largest-cluster coverage {coverage:.3f}, silhouette {model.silhouette_}"
+    )
+    assert purity >= 0.8
+    assert 6 <= len(issues) <= 14
+    assert set(_major(assignment)) >= set(ANCHORS), "every planted issue dominates some cluster"
+
+
+def test_labels_are_readable() -> None:
+    issues, assignment, _, _ = _issues(7)
+    major = _major(assignment)
+    for iid, row in issues.iterrows():
+        anchor = ANCHORS[major[iid]]
+        assert any(anchor in k for k in row["keywords"][:5]), (row["label"], anchor)
+        assert len(row["examples"]) == 3
+        own = set(assignment.index[assignment["issue_id"] == iid])
+        fb = _data()[0]["feedback"]
+        assert all(fb.loc[list(own), "text"].isin([ex]).any() for ex in row["examples"])
+    assert issues["n_customers"].sum() > 0 and (issues["share"].sum() == pytest.approx(1.0))
+
+
+def test_discovery_is_deterministic() -> None:
+    h, _ = _data()
+    a1 = discover_issues(h["feedback"], n_issues=7)[1]
+    issues, a2, _, _ = _issues(7)
+    assert a1["issue_id"].equals(a2["issue_id"])
+
+
+def test_no_negative_text_is_an_error() -> None:
+    fb = pd.DataFrame({"text": ["很好"], "sentiment": ["positive"]})
+    with pytest.raises(ValueError, match="no negative feedback"):
+        discover_issues(fb)
+
+
+def _refund_issue() -> int:
+    issues, assignment, _, _ = _issues(7)
+    major = _major(assignment)
+    return int(major.index[major == "refund_delay"][0])
+
+
+def test_who_else_finds_vocal_and_silent_customers() -> None:
+    h, prof = _data()
+    issues, assignment, model, _ = _issues(7)
+    iid = _refund_issue()
+    w = who_else(iid, h["feedback"], prof, h["events"], assignment=assignment, model=model)
+    truth = h["truth"].set_index("customer_id")
+    planted = set(truth.index[truth["issue"] == "refund_delay"])
+    found = set(w.customers.index)
+    recall = len(found & planted) / len(planted)
+    precision = len(found & planted) / len(found)
+    print(f"\nwho_else(refund issue): recall {recall:.3f}, precision {precision:.3f}\n{w.counts}")
+    assert recall >= 0.9 and precision >= 0.7
+    assert "self_service_fail:refund_status_query" in w.patterns.index
+    c = w.counts
+    assert c.loc["silent", "total"] > 0 and c.loc["vocal", "total"] > 0
+    assert c.loc["silent", "event_only"] > 0, "customers who never wrote are found through events"
+    assert c.loc["total", "total"] == len(w.customers)
+    # silent customers found are truly silent planted ones
+    silent_found = set(w.customers.index[w.customers["group"] == "silent"])
+    assert len(silent_found & set(truth.index[truth["silent"]])) / len(silent_found) >= 0.9
+    # the same with the issues row and with no model (TF-IDF fitted on the fly)
+    w2 = who_else(issues.loc[iid], h["feedback"], prof, h["events"], assignment=assignment)
+    assert len(set(w2.customers.index) & found) / len(found) >= 0.9
+
+
+def test_who_else_text_query_and_patterns() -> None:
+    h, prof = _data()
+    w = who_else("申请退款好久了一直没到账", h["feedback"], prof, h["events"], event_pattern=None)
+    truth = h["truth"].set_index("customer_id")
+    hit = truth.loc[w.customers.index, "issue"]
+    assert len(w.customers) > 20 and (hit == "refund_delay").mean() >= 0.8
+    assert (w.customers["match"] == "text").all()
+    w = who_else("app闪退", h["feedback"], prof, h["events"], event_pattern=["self_service_fail:app_crash"])
+    assert (w.customers["match"] != "text").any()
+    with pytest.raises(ValueError, match="assignment"):
+        who_else(0, h["feedback"], prof)
+
+
+def test_churn_by_issue_finds_the_costly_issue() -> None:
+    h, prof = _data()
+    issues, assignment, _, _ = _issues(7)
+    table = churn_by_issue(assignment, prof, issues=issues)
+    print(
+        "\n"
+        + table[
+            [
+                "issue_id",
+                "label",
+                "affected",
+                "churned",
+                "churn_rate",
+                "churn_rate_without",
+                "diff_low",
+                "diff_high",
+                "excess_churned",
+            ]
+        ]
+        .round(3)
+        .to_string()
+    )
+    row = table.set_index("issue_id").loc[_refund_issue()]
+    assert row["significant"] and row["diff_low"] > 0
+    assert row["excess_low"] <= row["excess_churned"] <= row["excess_high"]
+    # truth: customers of that cluster whose churn the generator caused through the issue
+    truth = h["truth"].set_index("customer_id")
+    cust = assignment.loc[assignment["issue_id"] == _refund_issue(), "customer_id"].unique()
+    caused = int(truth.loc[cust, "churn_caused_by_issue"].sum())
+    assert row["excess_low"] <= caused <= row["excess_high"] * 1.3
+    # the least harmful planted issue (delivery, lift 0.10) costs less than refunds (lift 0.35)
+    t = table.set_index("issue_id")
+    delivery = [i for i, m in _major(assignment).items() if m == "delivery_late_wrong"]
+    assert t.loc[delivery, "excess_churned"].max() < row["excess_churned"]
+
+
+def test_newcombe_interval_reference_values() -> None:
+    lo, hi = newcombe_interval(56, 70, 48, 80)  # Newcombe (1998), method 10, example (a)
+    assert lo == pytest.approx(0.0524, abs=1e-4) and hi == pytest.approx(0.3339, abs=1e-4)
+    lo, hi = wilson_interval(np.array([0, 10]), np.array([10, 10]))
+    assert lo[0] == 0 and hi[1] == pytest.approx(1.0)
+
+
+def test_plot_churn_by_issue(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    _, prof = _data()
+    issues, assignment, _, _ = _issues(7)
+    table = churn_by_issue(assignment, prof, issues=issues)
+    ax = plot_churn_by_issue(table)
+    assert len(ax.patches) == len(table)
+    ax.figure.savefig(tmp_path / "churn.png")
+    assert (tmp_path / "churn.png").stat().st_size > 1000
+
+
+def test_proactive_list_contains_planted_silent_customers() -> None:
+    h, prof = _data()
+    issues, assignment, _, _ = _issues(7)
+    pers = assign_personas(prof, h["feedback"], h["events"])
+    plist = proactive_list(prof, pers, assignment, issues=issues)
+    truth = h["truth"].set_index("customer_id")
+    planted = set(truth.index[truth["silent"] & truth["solved"].ne(True) & truth["issue"].notna()])
+    got = set(plist["customer_id"])
+    recall = len(planted & got) / len(planted)
+    print(f"\nproactive list: {len(plist)} customers, recall of planted open silent customers {recall:.3f}")
+    assert recall >= 0.9
+    assert plist["rank"].tolist() == list(range(1, len(plist) + 1))
+    assert plist["priority"].is_monotonic_decreasing
+    assert prof.loc[plist["customer_id"], "silent"].all()
+    assert plist["action_zh"].str.len().gt(10).all() and plist["action_en"].str.len().gt(10).all()
+    with_issue = plist[plist["issue_label"].notna()]
+    assert len(with_issue) > 0.5 * len(plist)
+    assert with_issue.apply(lambda r: r["issue_label"] in r["action_zh"], axis=1).all()
+    assert len(proactive_list(prof, pers, assignment, top=10)) == 10
+
+
+def _public_texts(n: int) -> pd.DataFrame | None:
+    root = Path(__file__).resolve().parent.parent / "corpora" / "public"
+    files = sorted(root.glob("*.csv"))
+    if not files:
+        return None
+    df = pd.concat(
+        [pd.read_csv(f, keep_default_na=False, usecols=["text"]) for f in files], ignore_index=True
+    )
+    return df.head(n).assign(sentiment="negative")
+
+
+@pytest.mark.slow
+def test_issue_discovery_100k_texts_timing() -> None:
+    df = _public_texts(100_000)
+    if df is None or len(df) < 100_000:
+        pytest.skip("public corpora not available")
+    t0 = time.perf_counter()
+    issues, assignment = discover_issues(df, n_issues=None)
+    auto = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    issues30, _ = discover_issues(df, n_issues=30)
+    fixed = time.perf_counter() - t0
+    print(
+        f"\ndiscover_issues on {len(df)} texts ({df['text'].nunique()} distinct): auto k={len(issues)} in "
+        f"{auto:.1f} s; k=30 in {fixed:.1f} s\n{issues[['label', 'size']].to_string()}"
+    )
+    assert len(assignment) == len(df)
+    assert auto < 600 and fixed < 600
+
+
+def test_pluggable_embedder() -> None:
+    h, _ = _data()
+    from sklearn.decomposition import TruncatedSVD
+
+    from voc.issues import TextSpace
+
+    neg = h["feedback"].loc[h["feedback"]["sentiment"] == "negative", "text"].tolist()
+    space = TextSpace().fit(neg)
+    svd = TruncatedSVD(20, random_state=0).fit(space.transform(neg))
+    calls = []
+
+    def embed(texts: list[str]) -> np.ndarray:
+        calls.append(len(texts))
+        return svd.transform(space.transform(texts))
+
+    issues, assignment, model = discover_issues(h["feedback"], n_issues=7, embedder=embed, return_model=True)
+    truth = _truth_of(assignment)
+    m = truth.notna()
+    assert calls and adjusted_rand_score(truth[m], assignment.loc[m, "issue_id"]) >= 0.6
+    lab, sim = model.predict(["app一打开就闪退"])
+    assert "闪退" in issues.loc[lab[0], "keywords"]

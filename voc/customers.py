@@ -1,0 +1,706 @@
+"""Customer profiles from feedback texts, service contacts and behavioural events.
+
+This module turns four tables into one row per customer: RFM, contact frequency,
+tenure, NPS, problem signals, the **silent** flag (seed 000 / 004: a problem but
+no contact with customer service) and the **problem level** 1-4 (seed 001).
+
+Input schemas (pandas DataFrames; extra columns are kept and ignored):
+
+* ``feedback`` -- one row per text: ``text`` (str), ``timestamp`` (datetime or
+  parseable string), ``channel`` (str), ``customer_id`` (optional; rows without
+  one are anonymous and do not enter profiles). The per-text analysis columns of
+  :func:`voc.analyze_frame` (``sentiment``, ``sentiment_score``, ``emotion``,
+  ``non_complaint_reasons``, ``journey_stage``, ``evidence`` ...) are used when
+  present; when ``sentiment`` is missing the analyzer is run (lazily imported).
+* ``contacts`` -- one row per contact with customer service: ``customer_id``,
+  ``channel`` (hotline, online_chat, app, email ...), ``timestamp``; optional
+  ``topic`` (str) and ``resolved`` (bool).
+* ``events`` -- behaviour: ``customer_id``, ``timestamp``, ``type`` (``order``,
+  ``return``, ``cancel``, ``unsubscribe``, ``churn``, ``nps``,
+  ``self_service_fail`` or any other string); optional ``amount`` (number,
+  orders and returns), ``score`` (0-10, NPS) and ``detail`` (str, e.g. an error
+  code; used by :func:`voc.issues.who_else` to match event patterns).
+* ``customers`` (optional) -- ``customer_id``; optional ``signup_date``
+  (datetime), ``verified`` (bool, 实名认证) and any attributes.
+
+Validation (:func:`validate_feedback` & co.) raises ``ValueError`` naming the
+missing column or the column with a bad dtype; row-level problems (unparseable
+timestamp, missing id, non-numeric amount ...) never drop a row: they are
+written to a ``validation_error`` column, the row is left out of the
+computation, and a warning says how many rows were affected.
+
+Example:
+    >>> from voc.synthetic import generate_history
+    >>> from voc.customers import profile_customers
+    >>> h = generate_history(n_customers=300, seed=1)
+    >>> prof = profile_customers(h["feedback"], h["contacts"], h["events"], h["customers"])
+    >>> int(prof["silent"].sum()) > 0
+    True
+    >>> sorted(prof["problem_level"].unique().tolist())
+    [0, 1, 2, 3, 4]
+"""
+
+from __future__ import annotations
+
+import contextlib
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "Schema",
+    "FEEDBACK",
+    "CONTACTS",
+    "EVENTS",
+    "CUSTOMERS",
+    "PROBLEM_EVENT_TYPES",
+    "CONTACT_FEEDBACK_CHANNELS",
+    "validate",
+    "validate_feedback",
+    "validate_contacts",
+    "validate_events",
+    "validate_customers",
+    "ensure_analyzed",
+    "profile_customers",
+]
+
+#: Event types that count as a problem signal (besides negative texts and low NPS).
+PROBLEM_EVENT_TYPES: tuple[str, ...] = ("return", "cancel", "unsubscribe", "churn", "self_service_fail")
+#: Feedback channels that are themselves a contact with customer service.
+CONTACT_FEEDBACK_CHANNELS: tuple[str, ...] = ("chat", "online_chat", "hotline", "hotline_transcript", "email")
+#: Journey stages (seed 001) read as "the problem is still open".
+OPEN_STAGES = frozenset(
+    {"problem_found", "seeking_help", "in_progress", "unresolved", "unsolvable", "recurred"}
+)
+ERROR_COL = "validation_error"
+
+_TRUE = {"true", "1", "yes", "y", "t", "是", "已解决", "解决"}
+_FALSE = {"false", "0", "no", "n", "f", "否", "未解决"}
+
+
+# --------------------------------------------------------------------------- schemas
+@dataclass(frozen=True)
+class Schema:
+    """Columns of one input table.
+
+    Attributes:
+        name: Table name used in error messages.
+        required: ``{column: kind}`` that must be present.
+        optional: ``{column: kind}`` checked only when present.
+
+    Kinds: ``"id"`` (any hashable, not null), ``"str"``, ``"datetime"``,
+    ``"number"``, ``"bool"``.
+    """
+
+    name: str
+    required: dict[str, str]
+    optional: dict[str, str]
+
+    def describe(self) -> str:
+        """One-line description: ``name(required...; optional...)``."""
+        req = ", ".join(f"{c}:{k}" for c, k in self.required.items())
+        opt = ", ".join(f"{c}:{k}" for c, k in self.optional.items())
+        return f"{self.name}({req}; optional {opt})"
+
+
+FEEDBACK = Schema(
+    "feedback", {"text": "str", "timestamp": "datetime", "channel": "str"}, {"customer_id": "id"}
+)
+CONTACTS = Schema(
+    "contacts",
+    {"customer_id": "id", "channel": "str", "timestamp": "datetime"},
+    {"topic": "str", "resolved": "bool"},
+)
+EVENTS = Schema(
+    "events",
+    {"customer_id": "id", "timestamp": "datetime", "type": "str"},
+    {"amount": "number", "score": "number", "detail": "str"},
+)
+CUSTOMERS = Schema("customers", {"customer_id": "id"}, {"signup_date": "datetime", "verified": "bool"})
+
+
+def _flag(errors: pd.Series, mask: pd.Series | np.ndarray, message: str) -> pd.Series:
+    mask = pd.Series(np.asarray(mask, dtype=bool), index=errors.index)
+    if not mask.any():
+        return errors
+    new = errors.copy()
+    cur = new[mask]
+    new[mask] = np.where(cur.isna(), message, cur.astype(object).astype(str) + "; " + message)
+    return new
+
+
+def _parse_datetime(col: pd.Series, table: str, name: str) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(col):
+        out = col
+    elif pd.api.types.is_bool_dtype(col) or pd.api.types.is_numeric_dtype(col):
+        raise ValueError(
+            f"{table}.{name} must hold datetimes or date strings, got dtype {col.dtype}; "
+            f"convert epoch numbers first, e.g. pd.to_datetime(df['{name}'], unit='s')"
+        )
+    else:
+        try:
+            out = pd.to_datetime(col, errors="coerce", format="ISO8601")
+        except (ValueError, TypeError):
+            out = pd.to_datetime(col, errors="coerce", format="ISO8601", utc=True)
+        retry = out.isna() & col.notna()
+        if retry.any():
+            try:
+                alt = pd.to_datetime(col[retry], errors="coerce", format="mixed")
+            except (ValueError, TypeError):
+                alt = pd.to_datetime(col[retry], errors="coerce", format="mixed", utc=True)
+            if getattr(alt.dt, "tz", None) is not None:
+                alt = alt.dt.tz_convert(None)
+            if getattr(out.dt, "tz", None) is not None:
+                out = out.dt.tz_convert(None)
+            out = out.astype("datetime64[ns]")
+            out[retry] = alt.astype("datetime64[ns]")
+    if getattr(out.dt, "tz", None) is not None:
+        out = out.dt.tz_convert(None)
+    return out.astype("datetime64[ns]")
+
+
+def _parse_bool(col: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Return (values as object True/False/None, bad mask)."""
+    if pd.api.types.is_bool_dtype(col):
+        return col.astype(object), pd.Series(False, index=col.index)
+    norm = col.astype(object).map(
+        lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip().lower()
+    )
+    out = norm.map(lambda v: True if v in _TRUE else (False if v in _FALSE else None))
+    bad = norm.notna() & (norm != "") & (norm != "nan") & (norm != "none") & out.isna()
+    return out.astype(object), bad
+
+
+def validate(df: pd.DataFrame, schema: Schema) -> pd.DataFrame:
+    """Check ``df`` against ``schema`` and return a parsed copy.
+
+    Datetime columns are parsed with pandas (ISO 8601 first, then per element),
+    numbers coerced, booleans read from ``True/False/1/0/yes/no/是/否``. A row
+    with an unusable value keeps its place and gets a message in the
+    ``validation_error`` column (``None`` for good rows).
+
+    Args:
+        df: The input table.
+        schema: One of :data:`FEEDBACK`, :data:`CONTACTS`, :data:`EVENTS`, :data:`CUSTOMERS`.
+
+    Returns:
+        A copy with parsed columns and ``validation_error``.
+
+    Raises:
+        ValueError: ``df`` is not a DataFrame, a required column is missing, or a
+            column has a dtype that cannot hold its kind (e.g. numbers for a
+            timestamp, a numeric column with no number at all).
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise ValueError(f"{schema.name} must be a pandas DataFrame, got {type(df).__name__}")
+    missing = [c for c in schema.required if c not in df.columns]
+    if missing:
+        raise ValueError(
+            f"{schema.name} is missing required column(s) {missing}; expected {schema.describe()}; "
+            f"found {list(df.columns)}"
+        )
+    out = df.copy()
+    errors = pd.Series([None] * len(out), index=out.index, dtype=object)
+    if ERROR_COL in out.columns:
+        errors = out[ERROR_COL].astype(object).where(out[ERROR_COL].notna(), None)
+    kinds = {**{c: k for c, k in schema.optional.items() if c in out.columns}, **schema.required}
+    for col, kind in kinds.items():
+        s = out[col]
+        if kind == "datetime":
+            parsed = _parse_datetime(s, schema.name, col)
+            if col in schema.required:
+                errors = _flag(errors, parsed.isna(), f"bad {col}")
+            else:
+                errors = _flag(errors, parsed.isna() & s.notna(), f"bad {col}")
+            out[col] = parsed
+        elif kind == "number":
+            if pd.api.types.is_bool_dtype(s):
+                raise ValueError(f"{schema.name}.{col} must be numeric, got dtype bool")
+            num = pd.to_numeric(s, errors="coerce")
+            bad = num.isna() & s.notna() & (s.astype(str).str.strip() != "")
+            if s.notna().any() and num.notna().sum() == 0:
+                raise ValueError(
+                    f"{schema.name}.{col} must be numeric; no value of dtype {s.dtype} parses as a number"
+                )
+            errors = _flag(errors, bad, f"bad {col}")
+            out[col] = num.astype(float)
+        elif kind == "bool":
+            vals, bad = _parse_bool(s)
+            errors = _flag(errors, bad, f"bad {col}")
+            out[col] = vals
+        elif kind == "str":
+            if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s) and s.notna().any():
+                raise ValueError(f"{schema.name}.{col} must hold strings, got dtype {s.dtype}")
+            if col in schema.required:
+                empty = s.isna() | (s.astype(str).str.strip() == "")
+                errors = _flag(errors, empty, f"missing {col}")
+        elif kind == "id":
+            errors = _flag(errors, s.isna(), f"missing {col}") if col in schema.required else errors
+    out[ERROR_COL] = errors
+    return out
+
+
+def validate_feedback(df: pd.DataFrame) -> pd.DataFrame:
+    """Validate a feedback table (see the module docstring). Returns a parsed copy."""
+    return validate(df, FEEDBACK)
+
+
+def validate_contacts(df: pd.DataFrame) -> pd.DataFrame:
+    """Validate a contacts table (see the module docstring). Returns a parsed copy."""
+    return validate(df, CONTACTS)
+
+
+def validate_events(df: pd.DataFrame) -> pd.DataFrame:
+    """Validate an events table (see the module docstring). Returns a parsed copy."""
+    out = validate(df, EVENTS)
+    out["type"] = out["type"].astype(str).str.strip().str.lower()
+    return out
+
+
+def validate_customers(df: pd.DataFrame) -> pd.DataFrame:
+    """Validate a customers table (see the module docstring). Returns a parsed copy."""
+    out = validate(df, CUSTOMERS)
+    dup = out["customer_id"].duplicated(keep="first")
+    return out.assign(**{ERROR_COL: _flag(out[ERROR_COL], dup, "duplicate customer_id")})
+
+
+def _usable(df: pd.DataFrame, table: str) -> pd.DataFrame:
+    bad = df[ERROR_COL].notna()
+    if bad.any():
+        examples = df.loc[bad, ERROR_COL].value_counts().head(3).to_dict()
+        warnings.warn(
+            f"{table}: {int(bad.sum())} of {len(df)} rows flagged and left out of the profile "
+            f"(see the 'validation_error' column of validate_{table}()): {examples}",
+            stacklevel=3,
+        )
+    return df[~bad]
+
+
+# --------------------------------------------------------------------------- analysis
+def ensure_analyzed(
+    feedback: pd.DataFrame, text_col: str = "text", required: Sequence[str] = ("sentiment",)
+) -> pd.DataFrame:
+    """Return ``feedback`` with the analyzer columns, running :func:`voc.analyze_frame` if needed.
+
+    Args:
+        feedback: Feedback rows.
+        text_col: The text column.
+        required: Columns that must exist; when any is missing the analyzer runs.
+
+    Returns:
+        ``feedback`` itself when the columns exist, else the analyzed frame.
+
+    Raises:
+        ImportError: The analyzer is not available.
+    """
+    if all(c in feedback.columns for c in required):
+        return feedback
+    try:
+        from voc import analyze_frame
+    except (ImportError, AttributeError) as e:
+        raise ImportError(
+            f"feedback lacks {[c for c in required if c not in feedback.columns]} and voc.analyze_frame "
+            "is not available; pass analysed feedback (columns of voc.analyze_frame)"
+        ) from e
+    return analyze_frame(feedback, text_col=text_col)
+
+
+def _as_list_col(s: pd.Series) -> pd.Series:
+    def conv(v: Any) -> list[str]:
+        if isinstance(v, list):
+            return v
+        if v is None or (isinstance(v, float) and np.isnan(v)):
+            return []
+        if isinstance(v, (tuple, set, np.ndarray)):
+            return list(v)
+        if isinstance(v, str):
+            return [x.strip() for x in v.replace(";", "|").replace(",", "|").split("|") if x.strip()]
+        return []
+
+    return s.map(conv)
+
+
+def sentiment_values(feedback: pd.DataFrame) -> pd.Series:
+    """Sentiment as a number in [-1, 1]: ``sentiment_score`` when present, else the label (-1/0/1)."""
+    lab = feedback["sentiment"].map({"negative": -1.0, "neutral": 0.0, "positive": 1.0}).astype(float)
+    if "sentiment_score" in feedback.columns:
+        score = pd.to_numeric(feedback["sentiment_score"], errors="coerce")
+        return score.fillna(lab)
+    return lab
+
+
+# --------------------------------------------------------------------------- profile
+def _days(delta: pd.Series | pd.Timedelta) -> Any:
+    return delta / pd.Timedelta(days=1)
+
+
+def _slope(df: pd.DataFrame, key: str, x: str, y: str) -> pd.Series:
+    """Least-squares slope of y on x per group, vectorised (NaN for < 2 distinct x)."""
+    g = df.assign(_xx=df[x] * df[x], _xy=df[x] * df[y]).groupby(key)
+    n = g[x].count()
+    sx, sy, sxx, sxy = g[x].sum(), g[y].sum(), g["_xx"].sum(), g["_xy"].sum()
+    den = n * sxx - sx * sx
+    slope = (n * sxy - sx * sy) / den.where(den > 1e-9)
+    return slope
+
+
+def _all_contacts(fb: pd.DataFrame, ct: pd.DataFrame, channels: Iterable[str]) -> pd.DataFrame:
+    """Contacts table plus contact-channel feedback rows that no contact row within a day explains."""
+    base = ct[["customer_id", "timestamp"]]
+    is_contact = fb["channel"].astype(str).str.lower().isin({c.lower() for c in channels})
+    extra = fb.loc[is_contact, ["customer_id", "timestamp"]]
+    if extra.empty:
+        return base.reset_index(drop=True)
+    if len(base):
+        left = extra.sort_values("timestamp")
+        right = base.rename(columns={"timestamp": "_ct"}).sort_values("_ct")
+        left = left.assign(customer_id=left["customer_id"].astype(str))
+        right = right.assign(customer_id=right["customer_id"].astype(str))
+        m = pd.merge_asof(
+            left,
+            right,
+            left_on="timestamp",
+            right_on="_ct",
+            by="customer_id",
+            tolerance=pd.Timedelta(days=1),
+            direction="nearest",
+        )
+        extra = extra.loc[left.index[m["_ct"].isna().to_numpy()]]
+    return pd.concat([base, extra], ignore_index=True)
+
+
+def profile_customers(
+    feedback: pd.DataFrame,
+    contacts: pd.DataFrame,
+    events: pd.DataFrame,
+    customers: pd.DataFrame | None = None,
+    *,
+    as_of: Any = None,
+    silent_window_days: int = 180,
+    contact_grace_days: int = 7,
+    episode_gap_days: int = 14,
+    new_customer_days: int = 365,
+    low_nps: float = 6,
+    problem_event_types: Iterable[str] = PROBLEM_EVENT_TYPES,
+    contact_feedback_channels: Iterable[str] = CONTACT_FEEDBACK_CHANNELS,
+    text_col: str = "text",
+) -> pd.DataFrame:
+    """One row per customer: RFM, contacts, tenure, NPS, problem signals, silent flag, problem level.
+
+    **Problem signals** are negative texts, events whose type is in
+    ``problem_event_types`` (return, cancel, unsubscribe, churn,
+    self_service_fail) and NPS scores ``<= low_nps``.
+
+    **Silent** (seed 000/004): at least one problem signal in the window
+    ``(as_of - silent_window_days, as_of]`` and no contact with customer service
+    since the first of those signals (contacts up to ``contact_grace_days``
+    before it count, since a call often precedes the logged return). Contacts
+    are rows of ``contacts`` plus feedback rows whose channel is one of
+    ``contact_feedback_channels`` (chat transcripts, hotline transcripts ...)
+    that have no contact row of the same customer within a day.
+
+    **Problem status**: the latest observation wins, at equal times contacts
+    over texts: a contact with ``resolved`` True/False, a text whose
+    ``journey_stage`` is ``resolved`` (solved), or a *negative* text whose
+    journey_stage is problem_found, seeking_help, in_progress, unresolved,
+    unsolvable or recurred (open; neutral questions do not reopen a problem).
+    Only observations from the first problem signal on (minus the grace) count.
+    Without observations the status is ``unsolved`` when the customer churned
+    after the problem, else ``unknown``.
+
+    **Problem level** (seed 001), with *episodes* = runs of problem signals
+    (churn excluded) separated by gaps of more than ``episode_gap_days``,
+    *recurring* = 2+ episodes or a text with journey_stage ``recurred``, and
+    *contacts* = contacts since the first problem signal (minus the grace):
+
+    ==  ===================================================================
+    0   no problem signal at all
+    1   solved, not recurring (出现问题, 已解决)
+    2   solved, recurring (反复出现问题, 已解决)
+    3   not solved (unsolved or unknown), fewer than 2 contacts -- recurring
+        (多次出现同一个问题, 未解决) or a single open problem, which seed 001
+        leaves undefined and we rank with the unsolved ones
+    4   not solved, 2+ contacts (1个问题, 多次进线, 未解决)
+    ==  ===================================================================
+
+    Args:
+        feedback: Feedback texts (analysed or not; see the module docstring).
+        contacts: Contacts with customer service.
+        events: Orders, returns, NPS and other events.
+        customers: Optional master table (``signup_date``, ``verified``).
+        as_of: Reference time (default: the latest timestamp in the inputs).
+        silent_window_days: Window for the silent flag.
+        contact_grace_days: Contacts this many days before the first problem still count.
+        episode_gap_days: Gap that separates two problem episodes.
+        new_customer_days: Tenure below which a customer is "new".
+        low_nps: NPS scores at or below this value are a problem signal (detractors).
+        problem_event_types: Event types that are problem signals.
+        contact_feedback_channels: Feedback channels that count as a contact.
+        text_col: Text column of ``feedback``.
+
+    Returns:
+        DataFrame indexed by ``customer_id`` with columns: ``first_seen``,
+        ``tenure_days``, ``is_new``, ``verified`` (if given), ``recency_days``,
+        ``frequency``, ``monetary``, ``n_contacts``, ``contacts_per_year``,
+        ``contacts_in_window``, ``last_contact``, ``nps``, ``nps_date``,
+        ``n_feedback``, ``n_negative_texts``, ``n_returns``, ``n_cancels``
+        (cancel + unsubscribe), ``n_self_service_fail``, ``n_low_nps``,
+        ``churned``, ``churn_date``, ``n_problem_signals``,
+        ``n_problem_signals_window``, ``first_problem``, ``last_problem``,
+        ``has_problem``, ``silent``, ``vocal``, ``contacts_since_problem``,
+        ``n_episodes``, ``recurring``, ``problem_status``, ``problem_level``,
+        ``reason_<code>`` counts and ``top_reason``, ``sentiment_mean``,
+        ``sentiment_trend`` (slope per 30 days), ``first_emotion``,
+        ``last_emotion``, ``emotion_trend`` (``"first->last"``).
+        ``df.attrs`` holds ``as_of``, ``silent_window_days`` and
+        ``invalid_rows`` (flagged rows per table).
+
+    Raises:
+        ValueError: A table fails validation (see :func:`validate`).
+    """
+    fb = validate_feedback(feedback)
+    fb = ensure_analyzed(fb, text_col=text_col)
+    ct = validate_contacts(contacts)
+    ev = validate_events(events)
+    cu = validate_customers(customers) if customers is not None else None
+
+    n_invalid = {
+        name: int(df[ERROR_COL].notna().sum())
+        for name, df in (("feedback", fb), ("contacts", ct), ("events", ev), ("customers", cu))
+        if df is not None
+    }
+    fb, ct, ev = _usable(fb, "feedback"), _usable(ct, "contacts"), _usable(ev, "events")
+    if cu is not None:
+        cu = _usable(cu, "customers")
+    fb = (
+        fb[fb["customer_id"].notna()]
+        if "customer_id" in fb.columns
+        else fb.iloc[0:0].assign(customer_id=None)
+    )
+
+    if as_of is None:
+        stamps = [s.max() for s in (fb["timestamp"], ct["timestamp"], ev["timestamp"]) if len(s)]
+        as_of = max(stamps) if stamps else pd.Timestamp.now()
+    as_of = pd.Timestamp(as_of)
+    if as_of.tz is not None:
+        as_of = as_of.tz_convert(None)
+    window_start = as_of - pd.Timedelta(days=silent_window_days)
+
+    # ---- customer universe
+    ids = [fb["customer_id"], ct["customer_id"], ev["customer_id"]]
+    if cu is not None:
+        ids.append(cu["customer_id"])
+    all_ids = pd.Index(pd.concat(ids, ignore_index=True).dropna().unique(), name="customer_id")
+    with contextlib.suppress(TypeError):  # mixed id types: keep the order of appearance
+        all_ids = all_ids.sort_values()
+    prof = pd.DataFrame(index=all_ids)
+
+    # ---- tenure
+    first_seen = pd.concat(
+        [
+            fb.groupby("customer_id")["timestamp"].min(),
+            ct.groupby("customer_id")["timestamp"].min(),
+            ev.groupby("customer_id")["timestamp"].min(),
+        ],
+        axis=1,
+    ).min(axis=1)
+    prof["first_seen"] = first_seen.reindex(all_ids)
+    if cu is not None and "signup_date" in cu.columns:
+        signup = cu.set_index("customer_id")["signup_date"]
+        prof["first_seen"] = signup.reindex(all_ids).fillna(prof["first_seen"])
+    prof["tenure_days"] = _days(as_of - prof["first_seen"]).clip(lower=0)
+    prof["is_new"] = prof["tenure_days"] < new_customer_days
+    if cu is not None and "verified" in cu.columns:
+        prof["verified"] = cu.set_index("customer_id")["verified"].reindex(all_ids)
+
+    # ---- RFM
+    orders = ev[ev["type"] == "order"]
+    og = orders.groupby("customer_id")
+    prof["recency_days"] = _days(as_of - og["timestamp"].max()).reindex(all_ids)
+    prof["frequency"] = og.size().reindex(all_ids, fill_value=0).astype(int)
+    if "amount" in orders.columns:
+        prof["monetary"] = og["amount"].sum().reindex(all_ids, fill_value=0.0).astype(float)
+    else:
+        prof["monetary"] = 0.0
+
+    # ---- contacts (table + contact-channel feedback)
+    cts = _all_contacts(fb, ct, contact_feedback_channels)
+    cg = cts.groupby("customer_id")
+    prof["n_contacts"] = cg.size().reindex(all_ids, fill_value=0).astype(int)
+    years = np.maximum(prof["tenure_days"].fillna(0).to_numpy(), 30.0) / 365.25
+    prof["contacts_per_year"] = prof["n_contacts"] / years
+    in_win = cts[(cts["timestamp"] > window_start) & (cts["timestamp"] <= as_of)]
+    prof["contacts_in_window"] = (
+        in_win.groupby("customer_id").size().reindex(all_ids, fill_value=0).astype(int)
+    )
+    prof["last_contact"] = cg["timestamp"].max().reindex(all_ids)
+
+    # ---- NPS
+    nps = ev[(ev["type"] == "nps")]
+    if "score" in nps.columns:
+        nps = nps[nps["score"].notna()].sort_values("timestamp")
+        last = nps.groupby("customer_id").tail(1).set_index("customer_id")
+        prof["nps"] = last["score"].reindex(all_ids)
+        prof["nps_date"] = last["timestamp"].reindex(all_ids)
+        low = nps[nps["score"] <= low_nps]
+    else:
+        prof["nps"] = np.nan
+        prof["nps_date"] = pd.NaT
+        low = nps.iloc[0:0]
+
+    # ---- problem signals
+    neg = fb[fb["sentiment"] == "negative"]
+    ptypes = {t.lower() for t in problem_event_types}
+    pev = ev[ev["type"].isin(ptypes)]
+    counts = pev.groupby(["customer_id", "type"]).size().unstack(fill_value=0)
+    for col, types in (
+        ("n_returns", ["return"]),
+        ("n_cancels", ["cancel", "unsubscribe"]),
+        ("n_self_service_fail", ["self_service_fail"]),
+    ):
+        present = [t for t in types if t in counts.columns]
+        prof[col] = (
+            (counts[present].sum(axis=1) if present else pd.Series(dtype=int))
+            .reindex(all_ids, fill_value=0)
+            .astype(int)
+        )
+    prof["n_feedback"] = fb.groupby("customer_id").size().reindex(all_ids, fill_value=0).astype(int)
+    prof["n_negative_texts"] = neg.groupby("customer_id").size().reindex(all_ids, fill_value=0).astype(int)
+    prof["n_low_nps"] = low.groupby("customer_id").size().reindex(all_ids, fill_value=0).astype(int)
+    churn = ev[ev["type"] == "churn"].groupby("customer_id")["timestamp"].min()
+    prof["churned"] = all_ids.isin(churn.index)
+    prof["churn_date"] = churn.reindex(all_ids)
+
+    signals = pd.concat(
+        [
+            neg[["customer_id", "timestamp"]].assign(kind="text"),
+            pev[["customer_id", "timestamp", "type"]].rename(columns={"type": "kind"}),
+            low[["customer_id", "timestamp"]].assign(kind="low_nps"),
+        ],
+        ignore_index=True,
+    )
+    sg = signals.groupby("customer_id")
+    prof["n_problem_signals"] = sg.size().reindex(all_ids, fill_value=0).astype(int)
+    win_sig = signals[(signals["timestamp"] > window_start) & (signals["timestamp"] <= as_of)]
+    wg = win_sig.groupby("customer_id")["timestamp"]
+    prof["n_problem_signals_window"] = wg.size().reindex(all_ids, fill_value=0).astype(int)
+    prof["first_problem"] = sg["timestamp"].min().reindex(all_ids)
+    prof["last_problem"] = sg["timestamp"].max().reindex(all_ids)
+    prof["has_problem"] = prof["n_problem_signals"] > 0
+
+    # contacts since the first problem in the window (silent flag) and since the first problem (level)
+    grace = pd.Timedelta(days=contact_grace_days)
+    first_win = wg.min()
+    c2 = cts.merge(first_win.rename("_fp").reset_index(), on="customer_id", how="inner")
+    since_win = c2[c2["timestamp"] >= c2["_fp"] - grace].groupby("customer_id").size()
+    prof["silent"] = (prof["n_problem_signals_window"] > 0) & (since_win.reindex(all_ids, fill_value=0) == 0)
+    prof["vocal"] = (prof["n_problem_signals_window"] > 0) & ~prof["silent"]
+    c3 = cts.merge(prof["first_problem"].dropna().rename("_fp").reset_index(), on="customer_id", how="inner")
+    prof["contacts_since_problem"] = (
+        c3[c3["timestamp"] >= c3["_fp"] - grace].groupby("customer_id").size().reindex(all_ids, fill_value=0)
+    ).astype(int)
+
+    # episodes (churn is an outcome, not an experience)
+    ep = signals[signals["kind"] != "churn"].sort_values(["customer_id", "timestamp"])
+    gap = ep.groupby("customer_id")["timestamp"].diff()
+    ep_new = gap.isna() | (gap > pd.Timedelta(days=episode_gap_days))
+    prof["n_episodes"] = ep_new.groupby(ep["customer_id"]).sum().reindex(all_ids, fill_value=0).astype(int)
+    recurred_text = pd.Series(False, index=all_ids)
+    if "journey_stage" in fb.columns:
+        rec = fb.loc[fb["journey_stage"] == "recurred", "customer_id"].unique()
+        recurred_text = pd.Series(all_ids.isin(rec), index=all_ids)
+    prof["recurring"] = (prof["n_episodes"] >= 2) | recurred_text
+
+    # status: latest observation
+    obs = []
+    if "resolved" in ct.columns:
+        r = ct[ct["resolved"].notna()]
+        obs.append(
+            pd.DataFrame(
+                {
+                    "customer_id": r["customer_id"],
+                    "timestamp": r["timestamp"],
+                    "solved": r["resolved"].astype(bool),
+                    "prio": 1,
+                }
+            )
+        )
+    if "journey_stage" in fb.columns:
+        stage = fb["journey_stage"]
+        j = fb[(stage == "resolved") | (stage.isin(OPEN_STAGES) & (fb["sentiment"] == "negative"))]
+        obs.append(
+            pd.DataFrame(
+                {
+                    "customer_id": j["customer_id"],
+                    "timestamp": j["timestamp"],
+                    "solved": j["journey_stage"] == "resolved",
+                    "prio": 0,
+                }
+            )
+        )
+    status = pd.Series("unknown", index=all_ids, dtype=object)
+    if obs:
+        o = pd.concat(obs, ignore_index=True)
+        o = o[o["customer_id"].isin(prof.index[prof["has_problem"]])]
+        fp = prof["first_problem"].reindex(o["customer_id"]).to_numpy()
+        o = o[o["timestamp"].to_numpy() >= fp - np.timedelta64(contact_grace_days, "D")]
+        last_obs = (
+            o.sort_values(["timestamp", "prio"]).groupby("customer_id").tail(1).set_index("customer_id")
+        )
+        status.loc[last_obs.index] = np.where(last_obs["solved"].astype(bool), "solved", "unsolved")
+    churn_after = prof["churned"] & (prof["churn_date"] >= prof["first_problem"])
+    status[(status == "unknown") & churn_after] = "unsolved"
+    status[~prof["has_problem"]] = None
+    prof["problem_status"] = status
+
+    solved = prof["problem_status"] == "solved"
+    level = np.select(
+        [
+            ~prof["has_problem"],
+            solved & ~prof["recurring"],
+            solved & prof["recurring"],
+            prof["contacts_since_problem"] >= 2,
+        ],
+        [0, 1, 2, 4],
+        default=3,
+    )
+    prof["problem_level"] = level.astype(int)
+
+    # ---- non-complaint reasons
+    if "non_complaint_reasons" in fb.columns:
+        rs = pd.DataFrame({"customer_id": fb["customer_id"], "r": _as_list_col(fb["non_complaint_reasons"])})
+        rs = rs.explode("r").dropna(subset=["r"])
+        if len(rs):
+            tab = pd.crosstab(rs["customer_id"], rs["r"]).reindex(all_ids, fill_value=0)
+            for code in tab.columns:
+                prof[f"reason_{code}"] = tab[code].astype(int)
+            top = tab.idxmax(axis=1).where(tab.sum(axis=1) > 0)
+            prof["top_reason"] = top
+        else:
+            prof["top_reason"] = None
+    else:
+        prof["top_reason"] = None
+
+    # ---- sentiment / emotion trend
+    s = fb[["customer_id", "timestamp"]].copy()
+    s["y"] = sentiment_values(fb).to_numpy()
+    s = s[s["y"].notna()]
+    s["x"] = _days(s["timestamp"] - as_of) / 30.0
+    prof["sentiment_mean"] = s.groupby("customer_id")["y"].mean().reindex(all_ids)
+    prof["sentiment_trend"] = _slope(s, "customer_id", "x", "y").reindex(all_ids)
+    if "emotion" in fb.columns:
+        e = fb.loc[fb["emotion"].notna(), ["customer_id", "timestamp", "emotion"]].sort_values("timestamp")
+        eg = e.groupby("customer_id")["emotion"]
+        prof["first_emotion"] = eg.first().reindex(all_ids)
+        prof["last_emotion"] = eg.last().reindex(all_ids)
+        prof["emotion_trend"] = (prof["first_emotion"] + "->" + prof["last_emotion"]).where(
+            prof["first_emotion"].notna()
+        )
+    prof.attrs["as_of"] = as_of
+    prof.attrs["invalid_rows"] = n_invalid
+    prof.attrs["silent_window_days"] = silent_window_days
+    return prof

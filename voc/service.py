@@ -1,0 +1,352 @@
+"""HTTP service: ``voc serve`` (FastAPI + uvicorn) for other services.
+
+Endpoints:
+
+* ``POST /analyze``: ``{"text": "..."}`` or ``{"texts": ["...", ...]}`` ->
+  ``{"results": [Result.to_json(), ...]}``, one result per input, in order.
+* ``GET /health``: ``{"status": "ok", "model_loaded": bool, "version": "..."}``.
+* ``GET /labels``: the analyzer's taxonomy (codes, Chinese names, kinds).
+* ``GET /docs``, ``GET /openapi.json``: OpenAPI documentation.
+
+Limits and status codes:
+
+* A request body over ``max_body_bytes`` -> **413** (checked on ``Content-Length``
+  before reading, and on the bytes actually received).
+* More than ``max_batch`` texts -> **413**.
+* A single ``text`` over ``max_text_chars`` characters -> **422**. Inside a batch, a
+  too-long item gets a result with ``error`` set instead, like every other bad item
+  (``null``, numbers, empty strings): a batch never fails because of one item.
+* Wrong types (``text`` not a string, ``texts`` not a list, both or neither given,
+  unknown fields, invalid JSON) -> **422** with FastAPI's ``detail`` list.
+
+The analyzer is loaded once per app (at startup, or on the first request when the
+app runs without its lifespan) and shared by all worker threads: it is read-only
+after loading. FastAPI and uvicorn are imported only by this module, so
+``import voc`` does not need them.
+
+Example:
+    >>> from fastapi.testclient import TestClient
+    >>> from voc.service import create_app
+    >>> client = TestClient(create_app())
+    >>> client.post("/analyze", json={"text": "物流太慢了"}).json()["results"][0]["sentiment"]["label"]
+    'negative'
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, Literal
+
+import anyio.to_thread
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, model_validator
+
+from voc import __version__
+
+__all__ = ["create_app", "AnalyzeRequest", "AnalyzeResponse", "AnalysisResult", "HealthResponse"]
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+
+# ------------------------------------------------------------------ pydantic models
+class AnalyzeRequest(BaseModel):
+    """Body of ``POST /analyze``: exactly one of ``text`` and ``texts``."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"text": "客服电话一直打不通，算了不投诉了"},
+                                        {"texts": ["物流超快，点赞", "退款三天了还没到账"]}]},
+    )
+
+    text: StrictStr | None = Field(default=None, description="One text to analyze.")
+    texts: list[Any] | None = Field(
+        default=None,
+        description="A batch of texts. Items that are not usable texts (null, numbers, empty or "
+                    "too long strings) get a result with `error` set; the others are analyzed.",
+    )
+
+    @model_validator(mode="after")
+    def _one_of(self) -> AnalyzeRequest:
+        if (self.text is None) == (self.texts is None):
+            raise ValueError("send exactly one of 'text' (a string) or 'texts' (a list of strings)")
+        return self
+
+
+class EvidenceSpan(BaseModel):
+    """A span of the normalized text that supports a label."""
+
+    text: str
+    start: int
+    end: int
+    source: str = Field(description="'lexicon' (cue table) or 'model' (strong n-gram).")
+
+
+class SinglePrediction(BaseModel):
+    """A single-label task's answer; ``label`` is null when the item had an error."""
+
+    label: str | None
+    score: float = Field(description="Probability of the label; for sentiment P(pos) - P(neg) in [-1, 1].")
+    scores: dict[str, float]
+    evidence: list[EvidenceSpan]
+
+
+class MultiLabel(BaseModel):
+    """One label of a multi-label task."""
+
+    label: str
+    score: float
+    evidence: list[EvidenceSpan]
+
+
+class AnalysisResult(BaseModel):
+    """``Result.to_json()``: everything voc says about one text."""
+
+    text: str = Field(description="The normalized text (PII masked).")
+    sentiment: SinglePrediction
+    emotion: SinglePrediction
+    intent: SinglePrediction
+    complaint_stage: SinglePrediction
+    journey_stage: SinglePrediction
+    temperament: SinglePrediction
+    non_complaint_reasons: list[MultiLabel]
+    behaviors: list[MultiLabel]
+    aspects: list[MultiLabel]
+    error: str | None = Field(description="Why the item could not be analyzed (labels are then empty).")
+    truncated: bool
+    changes: list[str]
+
+
+class AnalyzeResponse(BaseModel):
+    """Answer of ``POST /analyze``: one result per input text, in order."""
+
+    results: list[AnalysisResult]
+
+
+class HealthResponse(BaseModel):
+    """Answer of ``GET /health``."""
+
+    status: Literal["ok"]
+    model_loaded: bool
+    version: str
+
+
+class LabelSpec(BaseModel):
+    """One label code and its Chinese display name."""
+
+    model_config = ConfigDict(extra="allow")
+
+    code: str
+    name_zh: str | None = None
+
+
+class TaskSpec(BaseModel):
+    """Label set of one task."""
+
+    model_config = ConfigDict(extra="allow")
+
+    kind: Literal["single", "multi"]
+    labels: list[LabelSpec]
+
+
+class LabelsResponse(BaseModel):
+    """Answer of ``GET /labels``: the taxonomy file format."""
+
+    model_config = ConfigDict(extra="allow")
+
+    version: str
+    tasks: dict[str, TaskSpec]
+
+
+class ErrorResponse(BaseModel):
+    """Body of 413 answers."""
+
+    detail: str
+
+
+# ------------------------------------------------------------------ shared analyzer
+class _AnalyzerHolder:
+    """Loads the analyzer once (double-checked lock) and hands out the shared instance."""
+
+    def __init__(self, nlp: Any = None, model: str | Path | None = None) -> None:
+        self._nlp = nlp
+        self._model = model
+        self._lock = threading.Lock()
+
+    @property
+    def loaded(self) -> bool:
+        return self._nlp is not None
+
+    def get(self) -> Any:
+        if self._nlp is None:
+            with self._lock:
+                if self._nlp is None:
+                    from voc.pipeline import load
+
+                    self._nlp = load(self._model)
+        return self._nlp
+
+
+# ------------------------------------------------------------------ body size limit
+class BodySizeLimitMiddleware:
+    """Pure ASGI middleware: 413 for request bodies over ``max_body_bytes``.
+
+    The declared ``Content-Length`` is checked before anything is read; the body is
+    then read (and counted, which also covers chunked uploads) and replayed to the app.
+
+    Args:
+        app: The wrapped ASGI app.
+        max_body_bytes: Largest accepted body.
+    """
+
+    def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]], max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = int(max_body_bytes)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("method") in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        limit = self.max_body_bytes
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None:
+            try:
+                n = int(declared)
+            except ValueError:
+                await JSONResponse({"detail": "invalid Content-Length header"}, 400)(scope, receive, send)
+                return
+            if n > limit:
+                await self._too_large(scope, receive, send, f"request body is {n} bytes")
+                return
+        chunks: list[bytes] = []
+        total = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body = message.get("body", b"")
+            total += len(body)
+            if total > limit:
+                await self._too_large(scope, receive, send, f"request body exceeds {limit} bytes")
+                return
+            chunks.append(body)
+            more = bool(message.get("more_body", False))
+        data = b"".join(chunks)
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": data, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send, what: str) -> None:
+        detail = f"{what}; the limit is {self.max_body_bytes} bytes (send smaller batches)"
+        await JSONResponse({"detail": detail}, 413, headers={"Connection": "close"})(scope, receive, send)
+
+
+# ------------------------------------------------------------------ app factory
+def create_app(nlp: Any = None, max_batch: int = 256, max_text_chars: int = 10_000,
+               max_body_bytes: int = 2_000_000, *, model: str | Path | None = None) -> FastAPI:
+    """Build the FastAPI app.
+
+    Args:
+        nlp: A loaded :class:`voc.pipeline.Analyzer` to serve; ``None`` loads one at startup
+            (or on the first request if the app is used without its lifespan).
+        max_batch: Most texts per ``POST /analyze`` (more -> 413).
+        max_text_chars: Longest text in characters (a single ``text`` over it -> 422; a batch
+            item over it -> a result with ``error``).
+        max_body_bytes: Largest request body in bytes (more -> 413).
+        model: Model directory to load when ``nlp`` is ``None`` (default: the shipped models).
+
+    Returns:
+        The app; run it with ``uvicorn.run(app)`` or ``voc serve``.
+
+    Raises:
+        ValueError: A limit is not a positive integer.
+    """
+    for name, value in (("max_batch", max_batch), ("max_text_chars", max_text_chars),
+                        ("max_body_bytes", max_body_bytes)):
+        if not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    holder = _AnalyzerHolder(nlp, model)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await anyio.to_thread.run_sync(holder.get)
+        yield
+
+    app = FastAPI(
+        title="voc",
+        version=__version__,
+        description="Chinese voice-of-customer analysis: sentiment, emotion, intent, why customers "
+                    "do not complain, complaint stage, behaviours, aspects, journey stage and "
+                    f"temperament, with evidence spans. Limits: {max_batch} texts per request, "
+                    f"{max_text_chars} characters per text, {max_body_bytes} bytes per body.",
+        lifespan=lifespan,
+    )
+    app.state.analyzer = holder
+    app.state.limits = {"max_batch": max_batch, "max_text_chars": max_text_chars,
+                        "max_body_bytes": max_body_bytes}
+    app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=max_body_bytes)
+
+    too_large = {413: {"model": ErrorResponse, "description": "Body or batch too large."}}
+
+    @app.post("/analyze", response_model=AnalyzeResponse, responses=too_large,
+              summary="Analyze one text or a batch of texts")
+    def analyze(req: AnalyzeRequest) -> dict[str, Any]:
+        """Analyze ``text`` or ``texts``; one result per input text, in order."""
+        if req.text is not None:
+            if len(req.text) > max_text_chars:
+                raise HTTPException(422, f"text has {len(req.text)} characters; the limit is {max_text_chars}")
+            items: list[Any] = [req.text]
+        else:
+            items = list(req.texts or [])
+            if len(items) > max_batch:
+                raise HTTPException(413, f"batch has {len(items)} texts; the limit is {max_batch}")
+        too_long = {i for i, t in enumerate(items) if isinstance(t, str) and len(t) > max_text_chars}
+        nlp = holder.get()
+        todo = [t for i, t in enumerate(items) if i not in too_long]
+        done = iter(nlp.pipe(todo) if todo else [])
+        results = []
+        for i, t in enumerate(items):
+            if i in too_long:
+                results.append(_error_result(f"ValueError: text has {len(t)} characters; the limit is "
+                                             f"{max_text_chars}"))
+            else:
+                results.append(next(done).to_json())
+        if req.text is not None and results[0]["error"]:
+            raise HTTPException(422, f"text cannot be analyzed: {results[0]['error']}")
+        return {"results": results}
+
+    @app.get("/health", response_model=HealthResponse, summary="Liveness and model status")
+    def health() -> dict[str, Any]:
+        """``status`` is always ``ok`` while the process answers; ``model_loaded`` tells readiness."""
+        return {"status": "ok", "model_loaded": holder.loaded, "version": __version__}
+
+    @app.get("/labels", response_model=LabelsResponse, summary="The label taxonomy")
+    def labels() -> dict[str, Any]:
+        """Every task's kind and labels (``code``, Chinese ``name_zh``) of the served analyzer."""
+        return holder.get().taxonomy.to_dict()
+
+    @app.exception_handler(HTTPException)
+    async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        return JSONResponse({"detail": exc.detail}, exc.status_code, headers=exc.headers)
+
+    return app
+
+
+def _error_result(error: str) -> dict[str, Any]:
+    from voc.results import Result
+
+    return Result(text="", error=error).to_json()

@@ -1,0 +1,1006 @@
+"""Synthetic customer histories with known ground truth, for tests and demos.
+
+:func:`generate_history` simulates customers of a consumer platform over
+``days`` days: orders, NPS surveys, contacts with customer service, feedback
+texts in informal Chinese, churn. A share of the customers runs into one of
+seven **planted issues** (退款不到账, 外卖送错/超时, 客服电话打不通, app闪退,
+扣费不明, 快递丢件, 会员自动续费), each with its own text pool, its own event
+signature (e.g. ``self_service_fail`` with ``detail="app_crash"``) and its own
+churn effect. Every feedback row carries *gold* analysis columns (the columns
+:func:`voc.analyze_frame` writes), so downstream code can be tested without a
+model.
+
+How a customer behaves (all draws from one ``numpy`` generator seeded with
+``seed``, so the output is deterministic):
+
+* an archetype lean (seed 000: 凡人 40 %, 智者 18 %, 探险家 14 %, 照顾者 10 %,
+  叛逆者 / 创造者 / 统治者 6 % each) sets the chance of staying silent after a
+  problem (凡人 75 %, 探险家 35 % ...), the non-complaint reason written in
+  public texts (凡人: channel_blocked, let_it_go, conflict_avoidance,
+  fear_retaliation, privacy_concern; 智者: self_reliance, distrust_service;
+  探险家: self_reliance; 照顾者: not_bother) or the style of the text (叛逆者
+  public warnings, 创造者 suggestions, 统治者 preachy);
+* ``issue_rate`` of the customers hit a planted issue at a time ``t0`` in the
+  last 150 days; vocal ones contact customer service 1-3 times (chat
+  transcripts become feedback rows), silent ones may post in public channels;
+  ``recurrence_rate`` of them see the problem again 20-40 days later;
+* ``background_problem_rate`` have an ordinary problem (a return, a low NPS, a
+  generic negative review) unrelated to the planted issues;
+* churn = ``base_churn`` for everyone plus the issue's ``churn_lift`` (x0.4 when
+  solved, x1.2 when silent); the churns drawn from the lift are "caused by the
+  issue".
+
+Truth (``out["truth"]``, one row per customer): ``has_problem``, ``issue``
+(code or ``None``), ``issue_id`` (-1 = none), ``problem_start``, ``silent``
+(a problem and no contact since ``problem_start`` - 7 days), ``solved``,
+``recurring``, ``problem_level`` (seed 001 rule of
+:func:`voc.customers.profile_customers`), ``churned``,
+``churn_caused_by_issue``, ``archetype_lean``, ``reason`` (the non-complaint
+reason planted, if any). ``out["text_truth"]`` gives, per feedback row, the
+planted ``issue`` and the ``kind`` of text.
+
+Example:
+    >>> from voc.synthetic import generate_history
+    >>> h = generate_history(n_customers=500, seed=0)
+    >>> sorted(h)
+    ['contacts', 'customers', 'events', 'feedback', 'text_truth', 'truth']
+    >>> h["truth"]["silent"].dtype
+    dtype('bool')
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["PlantedIssue", "DEFAULT_ISSUES", "ARCHETYPE_LEANS", "generate_history"]
+
+
+@dataclass(frozen=True)
+class PlantedIssue:
+    """A recurring product/service problem the generator plants.
+
+    Attributes:
+        code: Stable identifier (``refund_delay`` ...).
+        name_zh: Chinese name.
+        aspects: Gold ``aspects`` of its texts.
+        texts: ``(text, emotion, intent)`` complaint variants.
+        signature: ``(event type, detail)`` logged when a customer hits the issue.
+        churn_lift: Extra churn probability caused by the issue.
+        weight: Relative frequency among affected customers.
+    """
+
+    code: str
+    name_zh: str
+    aspects: tuple[str, ...]
+    texts: tuple[tuple[str, str, str], ...]
+    signature: tuple[str, str]
+    churn_lift: float
+    weight: float = 1.0
+
+
+DEFAULT_ISSUES: tuple[PlantedIssue, ...] = (
+    PlantedIssue(
+        "refund_delay",
+        "退款不到账",
+        ("after_sales", "account_payment"),
+        (
+            ("退货都寄回去一个星期了，退款还没到账，到底什么时候退", "impatience", "urge"),
+            ("申请退款十天了还没到账，钱呢？？", "anger", "refund_return"),
+            ("商家说已经退款了，可退款根本没到账", "anxiety", "refund_return"),
+            ("退款退了半个月还没到账，我是真的无语", "disappointment", "venting"),
+            ("说好的3个工作日退款到账，现在都第8天了", "impatience", "urge"),
+            ("取消订单的退款一直没到账，页面一直显示退款中", "anxiety", "refund_return"),
+            ("退款进度查不到，钱也没到账，这算怎么回事", "anger", "complaint"),
+            ("东西退了退款却不到账，这操作我是第一次见，气死了", "anger", "venting"),
+            ("退款到账时间一拖再拖，急着用钱啊", "anxiety", "urge"),
+            ("退货签收好几天了，退款还卡在审核中，一直没到账", "impatience", "refund_return"),
+            ("原路退回的退款到现在都没到账，微信零钱里也没有", "anxiety", "refund_return"),
+            ("等退款到账等到怀疑人生，一分钱都没退回来", "resignation", "venting"),
+            ("退款还没到账，麻烦尽快处理一下", "neutral", "urge"),
+        ),
+        ("self_service_fail", "refund_status_query"),
+        churn_lift=0.35,
+        weight=1.3,
+    ),
+    PlantedIssue(
+        "delivery_late_wrong",
+        "外卖送错/超时",
+        ("logistics",),
+        (
+            ("外卖超时一个小时才送到，饭都凉透了", "anger", "venting"),
+            ("点的牛肉面送成了炒饭，外卖送错了还不给换", "anger", "complaint"),
+            ("骑手显示已送达，人根本没来，我的外卖呢", "anger", "complaint"),
+            ("外卖又超时了，预计30分钟送达结果等了80分钟", "impatience", "venting"),
+            ("外卖送错餐了，我的奶茶变成了别人的咖啡", "disappointment", "complaint"),
+            ("外卖配送超时还让我给好评？汤都洒了", "anger", "venting"),
+            ("骑手提前点了送达，外卖半小时后才送到", "anger", "complaint"),
+            ("中午点的外卖下午一点半才送到，午休全没了", "disappointment", "venting"),
+            ("外卖少送了一份饮料，备注写了也没用", "disappointment", "compensation"),
+            ("每次点外卖都超时，这配送速度是在散步吗", "impatience", "venting"),
+            ("地址写得清清楚楚外卖还能送错楼，骑手也不打电话", "anger", "complaint"),
+            ("外卖送到的时候已经凉了，超时也没有任何补偿", "disappointment", "compensation"),
+            ("外卖今天又晚送了四十分钟", "neutral", "venting"),
+        ),
+        ("cancel", "late_delivery"),
+        churn_lift=0.10,
+        weight=1.2,
+    ),
+    PlantedIssue(
+        "hotline_unreachable",
+        "客服电话打不通",
+        ("customer_service",),
+        (
+            ("客服电话打了二十多次都打不通，一直占线", "anger", "complaint"),
+            ("人工客服永远在排队，前面还有99人", "impatience", "venting"),
+            ("打客服热线听了半小时音乐，最后自动挂断了", "anger", "venting"),
+            ("客服电话转人工转不过去，只有机器人在那里答非所问", "disappointment", "venting"),
+            ("客服热线根本打不进去，按了八百个键还是没人接", "anger", "venting"),
+            ("客服热线一直忙音，在线客服也是机器人，服了", "resignation", "venting"),
+            ("客服电话晚上打没人接，白天打排队一小时", "impatience", "complaint"),
+            ("想转人工客服，语音菜单一直让我重新选择", "impatience", "venting"),
+            ("客服热线打通了又被挂断，来来回回五六次", "anger", "complaint"),
+            ("400客服电话打不通，邮件也没人回", "disappointment", "complaint"),
+            ("智能客服听不懂人话，人工客服电话又打不进", "anger", "venting"),
+            ("排队等人工客服等了四十分钟，轮到我直接断线了", "anger", "venting"),
+            ("客服电话占线一整天了", "neutral", "venting"),
+        ),
+        ("self_service_fail", "ivr_abandoned"),
+        churn_lift=0.30,
+        weight=0.9,
+    ),
+    PlantedIssue(
+        "app_crash",
+        "app闪退",
+        ("app_website",),
+        (
+            ("app一打开就闪退，更新了也没用", "anger", "help_request"),
+            ("更新到新版本以后app闪退，登录不了", "anxiety", "help_request"),
+            ("付款的时候app突然闪退，订单也没了", "anger", "help_request"),
+            ("每次点进订单页面app就闪退，手机重启也没用", "impatience", "help_request"),
+            ("这app闪退得也太频繁了吧，卸载重装三次了", "anger", "venting"),
+            ("新版本app天天崩溃，一打开就白屏然后闪退", "disappointment", "venting"),
+            ("app卡死闪退，购物车里的东西全没了", "anger", "venting"),
+            ("安卓手机打开app秒退，什么都点不了", "impatience", "help_request"),
+            ("app登录页面一直闪退，验证码都输不进去", "anxiety", "help_request"),
+            ("app更新后频繁闪退，能不能好好测试再上线", "anger", "complaint"),
+            ("闪退闪退还是闪退，这个app根本没法用", "resignation", "venting"),
+            ("点开app消息中心就崩溃退出，这bug多久了", "impatience", "venting"),
+            ("app最近老是闪退", "neutral", "help_request"),
+        ),
+        ("self_service_fail", "app_crash"),
+        churn_lift=0.25,
+        weight=1.0,
+    ),
+    PlantedIssue(
+        "unclear_charge",
+        "扣费不明",
+        ("price_billing", "account_payment"),
+        (
+            ("账户莫名其妙被扣费30块，也没说是什么费用", "anger", "complaint"),
+            ("话费被乱扣费了，账单里有一笔看不懂的增值业务", "anger", "complaint"),
+            ("银行卡无缘无故扣款两次，扣费明细也查不到", "anxiety", "inquiry"),
+            ("这个月账单多扣费50元，不知道扣的是什么钱", "anxiety", "inquiry"),
+            ("莫名其妙的扣费，我根本没开通过这个业务", "anger", "complaint"),
+            ("明明没消费却扣了我的钱，扣款记录也看不明白", "anger", "complaint"),
+            ("每个月都有一笔不明扣费，问了也说不清楚", "disappointment", "complaint"),
+            ("套餐外扣费一大堆，完全不知道费用怎么产生的", "anger", "venting"),
+            ("被偷偷扣费了，流量包我根本没订", "anger", "complaint"),
+            ("查了下扣费记录，多了好几笔不明费用", "anxiety", "inquiry"),
+            ("余额突然被扣费一百多，账单上说是服务费？什么服务费", "anger", "complaint"),
+            ("扣费短信都没有就直接扣钱，这合理吗", "anger", "complaint"),
+            ("账单里有一笔扣费看不懂", "neutral", "inquiry"),
+        ),
+        ("self_service_fail", "bill_query"),
+        churn_lift=0.30,
+        weight=1.0,
+    ),
+    PlantedIssue(
+        "parcel_lost",
+        "快递丢件",
+        ("logistics",),
+        (
+            ("快递显示签收了，我根本没收到，包裹丢了吧", "anger", "complaint"),
+            ("物流信息五天没更新了，快递是不是丢件了", "anxiety", "inquiry"),
+            ("快递丢件了，快递公司和商家互相踢皮球", "anger", "complaint"),
+            ("快递包裹在中转站丢了，到现在也没人给个说法", "anger", "compensation"),
+            ("快递丢了一个星期，物流一直停在转运中心", "anxiety", "urge"),
+            ("寄的快递丢件，保价了也不赔", "anger", "compensation"),
+            ("快递员说包裹放驿站了，驿站说没有，包裹就这么没了", "anger", "complaint"),
+            ("物流卡在一个地方不动了，快递多半丢件了", "resignation", "venting"),
+            ("买的东西被快递弄丢了，只会说在核实", "disappointment", "complaint"),
+            ("快递丢件还要我自己去找快递公司，凭什么", "anger", "complaint"),
+            ("快递单号查不到物流，包裹丢了", "anxiety", "inquiry"),
+            ("快递被别人冒领，包裹丢了，签收人不是我", "anger", "complaint"),
+            ("快递包裹好像丢件了", "neutral", "inquiry"),
+        ),
+        ("self_service_fail", "tracking_stuck"),
+        churn_lift=0.15,
+        weight=0.9,
+    ),
+    PlantedIssue(
+        "auto_renewal",
+        "会员自动续费",
+        ("price_billing",),
+        (
+            ("会员到期自动续费了，根本没提醒我", "anger", "complaint"),
+            ("开了一个月会员，结果每个月都自动续费扣钱", "anger", "cancel"),
+            ("自动续费取消入口藏得太深了，找了半天找不到", "impatience", "cancel"),
+            ("明明关了自动续费，这个月又扣了会员费", "anger", "refund_return"),
+            ("会员自动续费不提醒，这不是坑人吗", "anger", "venting"),
+            ("免费试用会员到期直接自动续费扣了钱", "anger", "refund_return"),
+            ("连续包月的会员怎么取消自动续费啊", "impatience", "cancel"),
+            ("自动续费了一年会员，一下扣了两百多", "anger", "refund_return"),
+            ("会员续费前不通知，默认勾选自动续费，太套路了", "anger", "venting"),
+            ("取消了自动续费结果会员还是续了，会员费能退吗", "anxiety", "refund_return"),
+            ("不知不觉被自动续费了三个月会员", "disappointment", "venting"),
+            ("会员自动续费的坑又被我踩了", "resignation", "venting"),
+            ("会员被自动续费了", "neutral", "cancel"),
+        ),
+        ("unsubscribe", "auto_renewal"),
+        churn_lift=0.20,
+        weight=1.0,
+    ),
+)
+
+#: Archetype lean -> (share of customers, chance of staying silent after a problem).
+ARCHETYPE_LEANS: dict[str, tuple[float, float]] = {
+    "凡人": (0.40, 0.75),
+    "智者": (0.18, 0.65),
+    "探险家": (0.14, 0.35),
+    "照顾者": (0.10, 0.70),
+    "叛逆者": (0.06, 0.50),
+    "创造者": (0.06, 0.40),
+    "统治者": (0.06, 0.30),
+}
+_REASONS_BY_ARCHETYPE: dict[str, tuple[tuple[str, float], ...]] = {
+    "凡人": (
+        ("channel_blocked", 0.3),
+        ("let_it_go", 0.25),
+        ("conflict_avoidance", 0.2),
+        ("fear_retaliation", 0.1),
+        ("privacy_concern", 0.15),
+    ),
+    "智者": (("self_reliance", 0.5), ("distrust_service", 0.5)),
+    "探险家": (("self_reliance", 1.0),),
+    "照顾者": (("not_bother", 1.0),),
+}
+#: Non-complaint reason -> phrases (the phrase is the evidence span).
+_REASON_PHRASES: dict[str, tuple[str, ...]] = {
+    "channel_blocked": ("想反馈都找不到入口", "根本联系不上人", "也不知道去哪里反馈"),
+    "self_reliance": ("最后自己研究半天搞定了", "自己动手解决了，不指望别人", "还是靠自己弄好了"),
+    "distrust_service": ("找客服也没用，反正解决不了", "投诉了也白搭", "反映了也不会有人管"),
+    "let_it_go": ("算了，就这样吧", "懒得折腾了，认了", "算了不计较了"),
+    "not_bother": ("客服也挺辛苦的，不想为难他们", "不想给客服添麻烦", "小哥也不容易，不想投诉他"),
+    "conflict_avoidance": ("不想吵架，忍了", "怕麻烦，不想跟人扯皮", "不想起冲突，就这样吧"),
+    "fear_retaliation": ("怕投诉了以后被针对", "担心给差评被商家骚扰", "怕投诉完被拉黑"),
+    "privacy_concern": (
+        "反馈还要实名认证，不想给个人信息",
+        "不想把身份证号给他们",
+        "要留手机号才能反馈，算了",
+    ),
+}
+_REASON_SOLVED = {"self_reliance"}
+_STYLE = {
+    "叛逆者": ("大家千万别用了，避雷！", {"behaviors": ["word_of_mouth"]}),
+    "创造者": ("建议你们优化一下流程，别让用户干等", {"intent": "suggestion"}),
+    "统治者": ("这么大的公司连这点都做不好，管理层真该好好反省", {"temperament": "preachy"}),
+}
+_EMOTION_CUES: dict[str, tuple[str, ...]] = {
+    "anger": ("气死", "凭什么", "坑人", "太过分", "乱扣", "偷偷", "？？"),
+    "impatience": ("一拖再拖", "等了", "多久", "排队", "一直", "还没"),
+    "anxiety": ("急着", "怎么办", "担心", "是不是", "查不到"),
+    "disappointment": ("无语", "失望", "服了", "也没用", "说不清楚"),
+    "resignation": ("算了", "认了", "怀疑人生", "没法用", "又被我踩了", "多半"),
+    "delight": ("谢谢", "点赞", "满意", "不错", "好评", "挺快"),
+}
+_PREFIXES = ("", "", "", "说真的，", "吐槽一下，", "唉，", "无语，", "[怒]", "真的是，")
+_SUFFIXES = ("", "", "", "！", "！！！", "。", "…", "[怒][怒]", "，真的服", "，差评")
+_PUBLIC_CHANNELS = ("app_review", "weibo", "ecommerce_review", "survey_verbatim", "forum")
+_CONTACT_CHANNELS = (
+    ("hotline", "hotline_transcript"),
+    ("online_chat", "chat"),
+    ("app", "chat"),
+    ("email", "email"),
+)
+_PRAISE = (
+    "配送很快，小哥态度也好，点赞",
+    "客服小姐姐很耐心，问题一下就解决了",
+    "东西质量不错，会回购的",
+    "用了半年了，挺满意的",
+    "价格实惠，包装也仔细，好评",
+    "这次活动力度很大，买到就是赚到",
+    "售后处理得很及时，谢谢",
+    "app新版本挺好用的，界面清爽",
+    "会员权益还挺多的，值了",
+    "退货流程很顺，第二天就退款了，满意",
+)
+_INQUIRY = (
+    "请问发票在哪里开",
+    "会员积分怎么兑换",
+    "请问退货地址在哪里看",
+    "怎么修改收货地址",
+    "这个优惠券能和满减一起用吗",
+    "请问营业时间是几点到几点",
+    "怎么绑定新的银行卡",
+    "订单可以改成自提吗",
+    "请问有没有学生优惠",
+    "怎么查看历史订单",
+)
+_BACKGROUND_NEG = (
+    ("衣服尺码偏小，穿着不合适，有点失望", "disappointment", ("product_quality",)),
+    ("东西一般般吧，跟图片差挺多的", "disappointment", ("product_quality",)),
+    ("价格比别家贵了不少，不太划算", "disappointment", ("price_billing",)),
+    ("质量不行，用了两天就坏了", "anger", ("product_quality",)),
+    ("包装破了，里面的东西也有划痕", "disappointment", ("product_quality", "logistics")),
+    ("味道太咸了，下次不会再点这家", "disappointment", ("product_quality",)),
+)
+_RESOLVED = (
+    "问题已经解决了，谢谢客服",
+    "处理结果收到了，客服还挺快的",
+    "已经处理好了，这次还算满意",
+    "终于解决了，谢谢",
+)
+_VOCAL_OPEN = ("客服你好，", "我要投诉，", "你好，", "请帮我处理一下，")
+_VOCAL_AGAIN = (
+    "第二次联系了，还是没解决，",
+    "又来找你们了，问题还没解决，",
+    "上次说会处理，到现在也没消息，",
+)
+_RECURRED = ("又出问题了，", "同样的问题又来了，", "又来了，")
+_CHURN_TEXTS = ("不用了，账号已经注销", "已经换别家了，再见")
+
+
+def _choice(rng: np.random.Generator, seq: Sequence[Any]) -> Any:
+    return seq[int(rng.integers(len(seq)))]
+
+
+def _emotion_evidence(text: str, emotion: str) -> list[str]:
+    return [c for c in _EMOTION_CUES.get(emotion, ()) if c in text][:2]
+
+
+class _Builder:
+    """Collects rows for the output tables."""
+
+    def __init__(self) -> None:
+        self.feedback: list[dict[str, Any]] = []
+        self.contacts: list[tuple[Any, ...]] = []
+        self.events: list[tuple[Any, ...]] = []
+
+    def text(
+        self,
+        cid: str | None,
+        ts: float,
+        channel: str,
+        text: str,
+        *,
+        sentiment: str,
+        score: float,
+        emotion: str,
+        intent: str,
+        reasons: list[str] | None = None,
+        stage: str = "none",
+        behaviors: list[str] | None = None,
+        aspects: Sequence[str] = (),
+        journey: str = "problem_found",
+        temperament: str = "none",
+        evidence: dict[str, list[str]] | None = None,
+        issue: str | None = None,
+        kind: str = "",
+    ) -> None:
+        ev = dict(evidence or {})
+        cues = _emotion_evidence(text, emotion)
+        if cues:
+            ev.setdefault(emotion, cues)
+        self.feedback.append(
+            {
+                "customer_id": cid,
+                "channel": channel,
+                "timestamp": ts,
+                "text": text,
+                "sentiment": sentiment,
+                "sentiment_score": round(score, 3),
+                "emotion": emotion,
+                "intent": intent,
+                "non_complaint_reasons": list(reasons or []),
+                "complaint_stage": stage,
+                "behaviors": list(behaviors or []),
+                "aspects": list(aspects),
+                "journey_stage": journey,
+                "temperament": temperament,
+                "error": None,
+                "evidence": ev,
+                "_issue": issue,
+                "_kind": kind,
+            }
+        )
+
+    def contact(self, cid: str, ts: float, channel: str, topic: str, resolved: bool) -> None:
+        self.contacts.append((cid, channel, ts, topic, resolved))
+
+    def event(
+        self,
+        cid: str,
+        ts: float,
+        etype: str,
+        amount: float = np.nan,
+        score: float = np.nan,
+        detail: str | None = None,
+    ) -> None:
+        self.events.append((cid, ts, etype, amount, score, detail))
+
+
+def _complaint_text(rng: np.random.Generator, issue: PlantedIssue) -> tuple[str, str, str]:
+    core, emotion, intent = _choice(rng, issue.texts)
+    return _choice(rng, _PREFIXES) + core + _choice(rng, _SUFFIXES), emotion, intent
+
+
+def _load_corpus(corpus: str | pd.DataFrame | None) -> pd.DataFrame | None:
+    if corpus is None:
+        return None
+    if isinstance(corpus, pd.DataFrame):
+        return corpus
+    try:
+        from voc.datasets import load_frame
+
+        return load_frame(corpus)
+    except (FileNotFoundError, ImportError, ValueError) as e:
+        warnings.warn(f"corpus {corpus!r} not available ({e}); generating without it", stacklevel=3)
+        return None
+
+
+def generate_history(
+    n_customers: int = 2000,
+    seed: int = 0,
+    *,
+    start: str = "2023-01-01",
+    days: int = 730,
+    issue_rate: float = 0.35,
+    background_problem_rate: float = 0.08,
+    base_churn: float = 0.04,
+    recurrence_rate: float = 0.25,
+    texts_per_customer: float = 0.5,
+    issues: Sequence[PlantedIssue] = DEFAULT_ISSUES,
+    corpus: str | pd.DataFrame | None = None,
+    corpus_rate: float = 0.1,
+) -> dict[str, pd.DataFrame]:
+    """Simulate customers, feedback, contacts and events with known ground truth.
+
+    Args:
+        n_customers: Number of customers.
+        seed: Seed of the random generator; the same arguments give the same frames.
+        start: First day of the simulated period.
+        days: Length of the period; the end is ``as_of`` for profiling.
+        issue_rate: Share of customers who hit a planted issue.
+        background_problem_rate: Share with an ordinary, unplanted problem.
+        base_churn: Churn probability without any issue.
+        recurrence_rate: Share of affected customers whose problem recurs.
+        texts_per_customer: Mean number of praise / inquiry texts per customer.
+        issues: The planted issues (default :data:`DEFAULT_ISSUES`).
+        corpus: Optionally mix in labelled texts from a corpus (a
+            :func:`voc.datasets.load_frame` name such as ``"voc_zh"`` or a
+            DataFrame with ``text`` and the gold columns); skipped with a warning
+            when it is not available.
+        corpus_rate: Corpus texts per customer (when ``corpus`` is given).
+
+    Returns:
+        ``{"customers", "feedback", "contacts", "events", "truth", "text_truth"}``;
+        see the module docstring for the truth columns. ``feedback`` has the
+        columns of :func:`voc.analyze_frame` with gold values.
+    """
+    if n_customers < 1:
+        raise ValueError("n_customers must be >= 1")
+    rng = np.random.default_rng(seed)
+    origin = pd.Timestamp(start)
+    t_end = float(days)  # times are float days since ``start`` until the frames are built
+    day = 1.0
+    b = _Builder()
+
+    names = list(ARCHETYPE_LEANS)
+    shares = np.array([ARCHETYPE_LEANS[a][0] for a in names])
+    arche = rng.choice(len(names), size=n_customers, p=shares / shares.sum())
+    iw = np.array([i.weight for i in issues])
+    ids = [f"C{i:06d}" for i in range(n_customers)]
+    signup = rng.uniform(-3 * 365, days - 30, n_customers)
+
+    truth_rows = []
+    cust_rows = []
+    for k, cid in enumerate(ids):
+        lean = names[arche[k]]
+        p_silent = ARCHETYPE_LEANS[lean][1]
+        u = rng.random()
+        issue_idx = -1
+        background = False
+        if u < issue_rate:
+            issue_idx = int(rng.choice(len(issues), p=iw / iw.sum()))
+        elif u < issue_rate + background_problem_rate:
+            background = True
+        has_problem = issue_idx >= 0 or background
+        reason = None
+        if lean in _REASONS_BY_ARCHETYPE and has_problem:
+            opts = _REASONS_BY_ARCHETYPE[lean]
+            reason = opts[int(rng.choice(len(opts), p=[w for _, w in opts]))][0]
+        verified = bool(rng.random() < (0.3 if reason == "privacy_concern" else 0.88))
+        cust_rows.append((cid, signup[k], verified))
+        life_start = max(float(signup[k]), 0.0)
+
+        t0 = t_end - float(rng.uniform(10, 150)) if has_problem else None
+        if t0 is not None and t0 < life_start:
+            t0 = life_start + day
+        silent = bool(has_problem and rng.random() < (p_silent if issue_idx >= 0 else 0.65))
+        contact_times: list[float] = []
+        solved = False
+        recurring = False
+        churned = False
+        churn_by_issue = False
+        churn_at = None
+
+        # unrelated inquiry contacts (before the problem, or anytime without one)
+        if rng.random() < (0.1 if has_problem else 0.15):
+            hi = (t0 - 20 * day) if has_problem else t_end
+            if hi > life_start:
+                ts = life_start + (hi - life_start) * float(rng.random())
+                ch = _choice(rng, _CONTACT_CHANNELS)[0]
+                b.contact(cid, ts, ch, "inquiry", True)
+                contact_times.append(ts)
+
+        if issue_idx >= 0:
+            issue = issues[issue_idx]
+            solved, recurring = _simulate_issue(
+                rng, b, cid, lean, reason, issue, t0, t_end, silent, contact_times, recurrence_rate
+            )
+        elif background:
+            solved = _simulate_background(rng, b, cid, lean, reason, t0, silent, contact_times)
+
+        # churn
+        lift = 0.0
+        if issue_idx >= 0:
+            lift = issues[issue_idx].churn_lift * (0.4 if solved else 1.0) * (1.2 if silent else 1.0)
+        uc = rng.random()
+        if uc < base_churn + lift:
+            churned = True
+            churn_by_issue = uc >= base_churn
+            if has_problem:
+                churn_at = min(t0 + float(rng.uniform(10, 60)), t_end - 0.5 * day)
+            else:
+                churn_at = t_end - float(rng.uniform(1, 365))
+                churn_at = max(churn_at, life_start + day)
+            b.event(cid, churn_at, "churn")
+            if rng.random() < 0.2:
+                b.text(
+                    cid,
+                    (churn_at - 0.2 * day),
+                    _choice(rng, _PUBLIC_CHANNELS),
+                    _choice(rng, _CHURN_TEXTS),
+                    sentiment="negative",
+                    score=-0.4,
+                    emotion="resignation",
+                    intent="cancel",
+                    behaviors=["reduced_purchase"],
+                    journey="unresolved",
+                    stage="explicit_grumble",
+                    kind="churn",
+                )
+
+        # orders (up to churn), NPS, praise / inquiry texts
+        life_end = churn_at if churned else t_end
+        span_days = max(life_end - life_start, 1.0)
+        lam = float(np.exp(rng.normal(np.log(3.0), 0.6))) * span_days / 365.0
+        n_orders = int(rng.poisson(lam))
+        if issue_idx >= 0 or background:
+            n_orders = max(n_orders, 1)
+        offs = np.sort(rng.uniform(0, span_days, n_orders))
+        amounts = np.round(np.exp(rng.normal(4.0, 0.8, n_orders)), 2)
+        for off, amt in zip(offs, amounts, strict=True):
+            b.event(cid, life_start + float(off), "order", amount=float(amt))
+        if not has_problem and rng.random() < 0.25:
+            ts = life_start + (life_end - life_start) * float(rng.random())
+            b.event(cid, ts, "nps", score=float(rng.integers(7, 11)))
+        # unhappy customers with an open problem do not post praise after it
+        praise_end = t0 if has_problem and not solved else life_end
+        for _ in range(int(rng.poisson(texts_per_customer))):
+            if rng.random() < 0.6:
+                ts = life_start + (max(praise_end, life_start) - life_start) * float(rng.random())
+                b.text(
+                    cid,
+                    ts,
+                    _choice(rng, _PUBLIC_CHANNELS),
+                    _choice(rng, _PRAISE),
+                    sentiment="positive",
+                    score=float(rng.uniform(0.5, 0.95)),
+                    emotion="delight",
+                    intent="praise",
+                    journey="resolved",
+                    kind="praise",
+                )
+            else:
+                ts = life_start + (life_end - life_start) * float(rng.random())
+                b.text(
+                    cid,
+                    ts,
+                    _choice(rng, ("app_review", "survey_verbatim", "forum")),
+                    _choice(rng, _INQUIRY),
+                    sentiment="neutral",
+                    score=float(rng.uniform(-0.1, 0.1)),
+                    emotion="neutral",
+                    intent="inquiry",
+                    journey="seeking_help",
+                    kind="inquiry",
+                )
+        truth_rows.append(
+            {
+                "customer_id": cid,
+                "has_problem": has_problem,
+                "issue": issues[issue_idx].code if issue_idx >= 0 else None,
+                "issue_id": issue_idx,
+                "problem_start": t0,
+                "silent": False,
+                "contacted": False,
+                "solved": solved if has_problem else None,
+                "recurring": recurring,
+                "churned": churned,
+                "churn_caused_by_issue": churn_by_issue,
+                "archetype_lean": lean,
+                "reason": reason,
+                "_contacts": contact_times,
+            }
+        )
+
+    feedback = pd.DataFrame(b.feedback)
+    corpus_df = _load_corpus(corpus)
+    if corpus_df is not None and len(corpus_df):
+        feedback = _mix_corpus(rng, feedback, corpus_df, ids, t_end, corpus_rate, truth_rows)
+
+    grace = 7.0
+    n_contacts = []
+    for r in truth_rows:
+        contacts = r.pop("_contacts")
+        n_contacts.append(sum(c >= r["problem_start"] - grace for c in contacts) if r["has_problem"] else 0)
+    truth = pd.DataFrame(truth_rows)
+    truth["contacted"] = np.array(n_contacts) > 0
+    truth["silent"] = truth["has_problem"] & ~truth["contacted"]
+    solved_b = truth["solved"].fillna(False).astype(bool)
+    truth["problem_level"] = np.select(
+        [
+            ~truth["has_problem"],
+            solved_b & ~truth["recurring"],
+            solved_b & truth["recurring"],
+            np.array(n_contacts) >= 2,
+        ],
+        [0, 1, 2, 4],
+        default=3,
+    )
+
+    def stamp(x: Any) -> Any:
+        return origin + pd.to_timedelta(np.round(np.asarray(x, dtype=float) * 86400), unit="s")
+
+    truth["problem_start"] = stamp(truth["problem_start"].astype(float))
+    feedback["timestamp"] = stamp(feedback["timestamp"])
+    feedback = feedback.sort_values("timestamp", kind="stable").reset_index(drop=True)
+    text_truth = feedback[["_issue", "_kind"]].rename(columns={"_issue": "issue", "_kind": "kind"})
+    feedback = feedback.drop(columns=["_issue", "_kind"])
+    contacts = pd.DataFrame(b.contacts, columns=["customer_id", "channel", "timestamp", "topic", "resolved"])
+    contacts["timestamp"] = stamp(contacts["timestamp"])
+    contacts = contacts.sort_values("timestamp", kind="stable").reset_index(drop=True)
+    events = pd.DataFrame(b.events, columns=["customer_id", "timestamp", "type", "amount", "score", "detail"])
+    events["timestamp"] = stamp(events["timestamp"])
+    events = events.sort_values(["timestamp", "customer_id"], kind="stable").reset_index(drop=True)
+    customers = pd.DataFrame(cust_rows, columns=["customer_id", "signup_date", "verified"])
+    customers["signup_date"] = stamp(customers["signup_date"])
+    return {
+        "customers": customers,
+        "feedback": feedback,
+        "contacts": contacts,
+        "events": events,
+        "truth": truth,
+        "text_truth": text_truth,
+    }
+
+
+def _simulate_issue(
+    rng: np.random.Generator,
+    b: _Builder,
+    cid: str,
+    lean: str,
+    reason: str | None,
+    issue: PlantedIssue,
+    t0: float,
+    t_end: float,
+    silent: bool,
+    contact_times: list[float],
+    recurrence_rate: float,
+) -> tuple[bool, bool]:
+    """One customer's experience of a planted issue. Returns (solved, recurring)."""
+    day = 1.0
+    sig_type, sig_detail = issue.signature
+    observed = False
+    if rng.random() < 0.75:
+        amount = float(np.round(np.exp(rng.normal(4.0, 0.8)), 2)) if sig_type == "return" else np.nan
+        b.event(cid, (t0 + float(rng.uniform(0, 2)) * day), sig_type, amount=amount, detail=sig_detail)
+        observed = True
+    if rng.random() < 0.4:
+        score = float(rng.integers(0, 7)) if rng.random() < 0.8 else float(rng.integers(7, 9))
+        b.event(cid, (t0 + float(rng.uniform(1, 7)) * day), "nps", score=score)
+        observed = observed or score <= 6
+    solved = False
+    if silent:
+        if rng.random() < 0.8:
+            _silent_text(rng, b, cid, lean, reason, issue, t0 + float(rng.uniform(0, 7)) * day)
+            observed = True
+            solved = reason in _REASON_SOLVED
+    else:
+        solved = _vocal(rng, b, cid, issue, t0 + float(rng.uniform(0, 5)) * day, contact_times)
+        observed = True
+    if not observed and rng.random() < 0.98:
+        b.event(cid, (t0 + float(rng.uniform(0, 2)) * day), sig_type, detail=sig_detail)
+    recurring = False
+    t1 = t0 + float(rng.uniform(20, 40)) * day
+    if rng.random() < recurrence_rate and t1 < t_end - day:
+        recurring = True
+        solved = False
+        b.event(cid, t1, sig_type, detail=sig_detail)
+        if silent or rng.random() < 0.4:
+            if rng.random() < 0.7:
+                text, emotion, intent = _complaint_text(rng, issue)
+                pre = _choice(rng, _RECURRED)
+                b.text(
+                    cid,
+                    (t1 + 0.3 * day),
+                    _choice(rng, _PUBLIC_CHANNELS),
+                    pre + text,
+                    sentiment="negative",
+                    score=float(rng.uniform(-0.95, -0.5)),
+                    emotion=emotion,
+                    intent=intent,
+                    stage="explicit_grumble",
+                    aspects=issue.aspects,
+                    journey="recurred",
+                    issue=issue.code,
+                    kind="recurred",
+                )
+        else:
+            solved = _vocal(
+                rng,
+                b,
+                cid,
+                issue,
+                t1 + float(rng.uniform(0, 3)) * day,
+                contact_times,
+                p_resolve=0.6,
+                recurred=True,
+            )
+    return solved, recurring
+
+
+def _silent_text(
+    rng: np.random.Generator,
+    b: _Builder,
+    cid: str,
+    lean: str,
+    reason: str | None,
+    issue: PlantedIssue,
+    ts: float,
+) -> None:
+    text, emotion, intent = _complaint_text(rng, issue)
+    reasons: list[str] = []
+    evidence: dict[str, list[str]] = {}
+    extra: dict[str, Any] = {}
+    behaviors: list[str] = ["negative_review"] if text.endswith("差评") else []
+    journey = "unresolved"
+    channel = _choice(rng, _PUBLIC_CHANNELS)
+    if reason is not None and rng.random() < 0.85:
+        phrase = _choice(rng, _REASON_PHRASES[reason])
+        text = f"{text}，{phrase}"
+        reasons = [reason]
+        evidence[reason] = [phrase]
+        if reason in _REASON_SOLVED:
+            journey = "resolved"
+        if reason in ("let_it_go", "conflict_avoidance") and rng.random() < 0.7:
+            emotion = "resignation"
+    if lean in _STYLE and rng.random() < 0.85:
+        phrase, labels = _STYLE[lean]
+        text = f"{text}，{phrase}"
+        extra = labels
+        if lean == "叛逆者":
+            channel = "weibo"
+            evidence["word_of_mouth"] = [phrase]
+        elif lean == "统治者":
+            evidence["preachy"] = [phrase]
+    b.text(
+        cid,
+        ts,
+        channel,
+        text,
+        sentiment="negative",
+        score=float(rng.uniform(-0.95, -0.5)),
+        emotion=emotion,
+        intent=extra.get("intent", intent),
+        reasons=reasons,
+        stage="explicit_grumble",
+        behaviors=behaviors + extra.get("behaviors", []),
+        aspects=issue.aspects,
+        journey=journey,
+        temperament=extra.get("temperament", "none"),
+        evidence=evidence,
+        issue=issue.code,
+        kind="silent",
+    )
+
+
+def _vocal(
+    rng: np.random.Generator,
+    b: _Builder,
+    cid: str,
+    issue: PlantedIssue,
+    ts: float,
+    contact_times: list[float],
+    p_resolve: float | None = None,
+    recurred: bool = False,
+) -> bool:
+    """1-3 contacts about ``issue`` starting at ``ts``; returns whether the last one solved it."""
+    day = 1.0
+    n = int(rng.choice([1, 2, 3], p=[0.55, 0.3, 0.15]))
+    if p_resolve is None:
+        p_resolve = {1: 0.75, 2: 0.45, 3: 0.3}[n]
+    resolved = bool(rng.random() < p_resolve)
+    ch, fb_channel = _choice(rng, _CONTACT_CHANNELS)
+    for j in range(n):
+        last = j == n - 1
+        ok = resolved and last
+        b.contact(cid, ts, ch, issue.code, ok)
+        contact_times.append(ts)
+        if rng.random() < 0.9:
+            text, emotion, intent = _complaint_text(rng, issue)
+            if j == 0:
+                pre = _choice(rng, _RECURRED) if recurred else _choice(rng, _VOCAL_OPEN)
+                journey = "recurred" if recurred else "seeking_help"
+            else:
+                pre = _choice(rng, _VOCAL_AGAIN)
+                journey, intent = "unresolved", "urge"
+            stage = "complaint" if pre.startswith("我要投诉") else "explicit_grumble"
+            ev = {"complaint": ["投诉"]} if stage == "complaint" else {}
+            b.text(
+                cid,
+                ts - 10 / 1440,
+                fb_channel,
+                pre + text,
+                sentiment="negative",
+                score=float(rng.uniform(-0.95, -0.5)),
+                emotion=emotion,
+                intent=intent,
+                stage=stage,
+                behaviors=["direct_complaint"],
+                aspects=issue.aspects,
+                journey=journey,
+                evidence=ev,
+                issue=issue.code,
+                kind="vocal",
+            )
+        if ok and rng.random() < 0.6:
+            b.text(
+                cid,
+                (ts + float(rng.uniform(0.1, 2)) * day),
+                _choice(rng, _PUBLIC_CHANNELS),
+                _choice(rng, _RESOLVED),
+                sentiment="positive",
+                score=float(rng.uniform(0.3, 0.8)),
+                emotion="delight",
+                intent="praise",
+                aspects=("customer_service",),
+                journey="resolved",
+                kind="resolution",
+            )
+        ts = ts + float(rng.uniform(2, 10)) * day
+    return resolved
+
+
+def _simulate_background(
+    rng: np.random.Generator,
+    b: _Builder,
+    cid: str,
+    lean: str,
+    reason: str | None,
+    t0: float,
+    silent: bool,
+    contact_times: list[float],
+) -> bool:
+    """An ordinary problem (return, low NPS or a generic bad review). Returns solved."""
+    day = 1.0
+    kind = rng.random()
+    if kind < 0.4:
+        b.event(
+            cid,
+            t0,
+            "return",
+            amount=float(np.round(np.exp(rng.normal(4.0, 0.8)), 2)),
+            detail="not_as_expected",
+        )
+    elif kind < 0.6:
+        b.event(cid, t0, "nps", score=float(rng.integers(0, 7)))
+    else:
+        text, emotion, aspects = _choice(rng, _BACKGROUND_NEG)
+        b.text(
+            cid,
+            t0,
+            _choice(rng, _PUBLIC_CHANNELS),
+            text,
+            sentiment="negative",
+            score=float(rng.uniform(-0.8, -0.3)),
+            emotion=emotion,
+            intent="venting",
+            stage="latent_grumble",
+            aspects=aspects,
+            journey="problem_found",
+            kind="background",
+        )
+    if silent:
+        return False
+    ts = t0 + float(rng.uniform(0, 3)) * day
+    resolved = bool(rng.random() < 0.8)
+    b.contact(cid, ts, _choice(rng, _CONTACT_CHANNELS)[0], "other", resolved)
+    contact_times.append(ts)
+    return resolved
+
+
+def _mix_corpus(
+    rng: np.random.Generator,
+    feedback: pd.DataFrame,
+    corpus: pd.DataFrame,
+    ids: list[str],
+    t_end: float,
+    rate: float,
+    truth_rows: list[dict[str, Any]],
+) -> pd.DataFrame:
+    """Add labelled corpus texts as public posts of random customers; update their truth."""
+    if "text" not in corpus.columns or "sentiment" not in corpus.columns:
+        warnings.warn("corpus lacks 'text'/'sentiment' columns; not mixed in", stacklevel=3)
+        return feedback
+    n = min(int(round(rate * len(ids))), len(corpus))
+    rows = corpus.iloc[np.sort(rng.choice(len(corpus), size=n, replace=False))]
+    who = rng.integers(0, len(ids), size=n)
+    when = t_end - rng.uniform(1, 150, n)
+    add = pd.DataFrame(
+        {
+            "customer_id": [ids[i] for i in who],
+            "channel": [
+                c if c not in ("chat", "hotline_transcript") else "forum"
+                for c in (rows["channel"] if "channel" in rows.columns else ["forum"] * n)
+            ],
+            "timestamp": when,
+            "text": rows["text"].to_numpy(),
+        }
+    )
+    for col in feedback.columns:
+        if col in rows.columns and col not in add.columns:
+            add[col] = rows[col].to_numpy()
+    defaults = {
+        "emotion": "neutral",
+        "intent": "other",
+        "complaint_stage": "none",
+        "journey_stage": "problem_found",
+        "temperament": "none",
+    }
+    for col in feedback.columns:
+        if col not in add.columns and col in defaults:
+            add[col] = defaults[col]
+        elif col not in add.columns and col in ("non_complaint_reasons", "behaviors", "aspects"):
+            add[col] = [[] for _ in range(n)]
+    add["sentiment_score"] = add["sentiment"].map({"negative": -0.7, "neutral": 0.0, "positive": 0.7})
+    add["error"] = None
+    add["evidence"] = [{} for _ in range(n)]
+    add["_issue"] = None
+    add["_kind"] = "corpus"
+    for i, w, s in zip(who, when, add["sentiment"], strict=True):
+        if s == "negative":
+            r = truth_rows[i]
+            if not r["has_problem"] or w < r["problem_start"]:
+                r["problem_start"] = w
+            r["has_problem"] = True
+            if r["solved"] is None:
+                r["solved"] = False
+    return pd.concat([feedback, add[feedback.columns]], ignore_index=True)
