@@ -85,7 +85,11 @@ def main() -> None:
         print(f"trained {name} on {len(df)} texts ({time.time() - t0:.0f}s)", file=sys.stderr)
     table = pd.DataFrame(rows, columns=["training set", "test set", "n", "macro_f1"])
     wide = table.pivot(index="test set", columns="training set", values="macro_f1").round(3)
-    print(wide.to_string())
+    cols = list(wide.columns)
+    print("| test set | " + " | ".join(cols) + " |")
+    print("|---" * (len(cols) + 1) + "|")
+    for idx, row in wide.iterrows():
+        print(f"| {idx} | " + " | ".join(f"{row[c]:.3f}" for c in cols) + " |")
 
 
 if __name__ == "__main__":

@@ -34,3 +34,9 @@ def test_custom_taxonomy_roundtrip(tmp_path):
     assert "invoice" in tax.codes("intent")
     with pytest.raises(ValueError):
         Taxonomy.from_dict({"tasks": {"x": {"kind": "many", "labels": []}}})
+
+
+def test_to_dict_does_not_alias_the_cached_default():
+    data = load_taxonomy().to_dict()
+    data["tasks"]["intent"]["labels"].append({"code": "zzz"})
+    assert "zzz" not in load_taxonomy().codes("intent")

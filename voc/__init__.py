@@ -46,7 +46,8 @@ _LAZY = {
     "generate_history": ("voc.synthetic", "generate_history"),
 }
 _SUBMODULES = {"datasets", "text", "tokenize", "taxonomy", "lexicon", "pipeline", "frame", "models",
-               "training", "customers", "personas", "issues", "synthetic", "cli"}
+               "training", "customers", "personas", "issues", "synthetic", "cli", "report", "service",
+               "features", "results", "churn", "journey", "repair", "routing", "demands", "spark"}
 
 __all__ = sorted([*_LAZY, "__version__"])
 

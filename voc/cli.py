@@ -1,4 +1,4 @@
-"""Command line: ``voc analyze``, ``voc train``, ``voc evaluate``, ``voc demo``.
+"""Command line: ``voc analyze``, ``train``, ``evaluate``, ``demo``, ``report``, ``serve``.
 
 Every command reads CSV / JSONL / Parquet / Excel, writes by the output file's
 extension, shows a progress bar on long work, and exits non-zero with a one-line
@@ -168,6 +168,72 @@ def demo(output: str) -> None:
     click.echo("why customers did not complain: " + json.dumps(reasons, ensure_ascii=False))
     write_table(out, output)
     click.echo(f"full results -> {output}")
+
+
+@main.command()
+@click.argument("input_path", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", default="report.html", show_default=True, help="HTML file to write.")
+@click.option("--text-col", default="text", show_default=True, help="Column with the texts.")
+@click.option("--time-col", default="timestamp", show_default=True,
+              help="Column with timestamps (sentiment over time).")
+@click.option("--png-dir", default=None, help="Folder for the chart PNGs (default: <output stem>_charts/).")
+@click.option("--model", default=None, help="Model directory (default: the shipped models).")
+@click.pass_context
+def report(ctx: click.Context, input_path: str, output: str, text_col: str, time_col: str,
+           png_dir: str | None, model: str | None) -> None:
+    """Write a self-contained offline HTML report of INPUT_PATH (raw or already analyzed feedback).
+
+    Charts: sentiment over time, emotion mix, top intents and aspects, non-complaint
+    reasons with example texts, complaint stages, personas and issues (when the data has
+    customer_id); each chart is also saved as a PNG.
+    """
+    import voc
+    from voc.report import build_report
+
+    df = read_table(input_path)
+    if text_col not in df.columns:
+        _fail(f"{input_path}: no column {text_col!r} (columns: {', '.join(map(str, df.columns))})")
+    explicit = ctx.get_parameter_source("time_col") is not click.core.ParameterSource.DEFAULT
+    if explicit and time_col not in df.columns:
+        _fail(f"{input_path}: no column {time_col!r} (columns: {', '.join(map(str, df.columns))})")
+    if df.empty:
+        _fail(f"{input_path}: no rows")
+    if model and not (Path(model) / "config.json").is_file():
+        _fail(f"{model}: not a voc model directory (no config.json)")
+    nlp = voc.load(model) if model else None
+    try:
+        path = build_report(df, output, text_col=text_col, time_col=time_col, nlp=nlp, png_dir=png_dir)
+    except (KeyError, ValueError, TypeError, OSError) as e:
+        _fail(f"{input_path}: {str(e).strip(chr(39)) or type(e).__name__}")
+    charts = Path(png_dir) if png_dir else path.with_name(path.stem + "_charts")
+    click.echo(f"report of {len(df)} rows -> {path} (charts: {charts}/)")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="TCP port.")
+@click.option("--model", default=None, help="Model directory (default: the shipped models).")
+@click.option("--max-batch", default=256, show_default=True, type=click.IntRange(min=1),
+              help="Most texts per POST /analyze (more: 413).")
+@click.option("--max-text-chars", default=10_000, show_default=True, type=click.IntRange(min=1),
+              help="Longest text in characters (single text over it: 422).")
+@click.option("--max-body-bytes", default=2_000_000, show_default=True, type=click.IntRange(min=1),
+              help="Largest request body in bytes (more: 413).")
+def serve(host: str, port: int, model: str | None, max_batch: int, max_text_chars: int,
+          max_body_bytes: int) -> None:
+    """Run the HTTP service (FastAPI + uvicorn): POST /analyze, GET /health, GET /labels, /docs."""
+    if model and not (Path(model) / "config.json").is_file():
+        _fail(f"{model}: not a voc model directory (no config.json)")
+    try:
+        import uvicorn
+
+        from voc.service import create_app
+    except ImportError as e:
+        _fail(f"voc serve needs fastapi and uvicorn ({e.name} is missing): pip install fastapi uvicorn")
+    app = create_app(max_batch=max_batch, max_text_chars=max_text_chars, max_body_bytes=max_body_bytes,
+                     model=model)
+    click.echo(f"voc service on http://{host}:{port} (docs: /docs); Ctrl+C to stop", err=True)
+    uvicorn.run(app, host=host, port=port, log_level="info")
 
 
 if __name__ == "__main__":  # pragma: no cover

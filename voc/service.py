@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import anyio.to_thread
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, HTTPException
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, model_validator
 
@@ -222,7 +222,8 @@ class BodySizeLimitMiddleware:
                 await JSONResponse({"detail": "invalid Content-Length header"}, 400)(scope, receive, send)
                 return
             if n > limit:
-                await self._too_large(scope, receive, send, f"request body is {n} bytes")
+                await self._too_large(scope, receive, send,
+                                      f"request body is {n} bytes; the limit is {limit} bytes")
                 return
         chunks: list[bytes] = []
         total = 0
@@ -234,7 +235,8 @@ class BodySizeLimitMiddleware:
             body = message.get("body", b"")
             total += len(body)
             if total > limit:
-                await self._too_large(scope, receive, send, f"request body exceeds {limit} bytes")
+                await self._too_large(scope, receive, send,
+                                      f"request body is larger than the limit of {limit} bytes")
                 return
             chunks.append(body)
             more = bool(message.get("more_body", False))
@@ -250,8 +252,9 @@ class BodySizeLimitMiddleware:
 
         await self.app(scope, replay, send)
 
-    async def _too_large(self, scope: Scope, receive: Receive, send: Send, what: str) -> None:
-        detail = f"{what}; the limit is {self.max_body_bytes} bytes (send smaller batches)"
+    @staticmethod
+    async def _too_large(scope: Scope, receive: Receive, send: Send, what: str) -> None:
+        detail = f"{what} (send smaller batches)"
         await JSONResponse({"detail": detail}, 413, headers={"Connection": "close"})(scope, receive, send)
 
 
@@ -338,10 +341,6 @@ def create_app(nlp: Any = None, max_batch: int = 256, max_text_chars: int = 10_0
     def labels() -> dict[str, Any]:
         """Every task's kind and labels (``code``, Chinese ``name_zh``) of the served analyzer."""
         return holder.get().taxonomy.to_dict()
-
-    @app.exception_handler(HTTPException)
-    async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
-        return JSONResponse({"detail": exc.detail}, exc.status_code, headers=exc.headers)
 
     return app
 

@@ -15,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+import copy
 import json
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -82,8 +83,8 @@ class Taxonomy:
             raise KeyError(f"unknown task {task!r}; known: {list(self.tasks)}") from None
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-serialisable form (the file format)."""
-        return {"version": self.version, "tasks": self.tasks, **self.extra}
+        """JSON-serialisable form (the file format); a deep copy, safe to edit."""
+        return copy.deepcopy({"version": self.version, "tasks": self.tasks, **self.extra})
 
     def to_file(self, path: str | Path) -> None:
         """Write the taxonomy as JSON."""

@@ -1,0 +1,220 @@
+"""Matplotlib charts of the report, rendered off-screen (Agg) to PNG bytes.
+
+Charts are drawn on :class:`matplotlib.figure.Figure` objects without pyplot, so
+no global backend is switched and nothing opens a window. Chinese label names
+need a CJK font: :func:`cjk_font` asks fontconfig (``fc-list :lang=zh``) for one;
+without it every text drawn is ASCII (label codes), so matplotlib never warns
+about missing glyphs.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["cjk_font", "ChartStyle", "barh_chart", "sentiment_time_chart", "issue_chart"]
+
+SENTIMENT_COLORS = {"negative": "#d62728", "neutral": "#9e9e9e", "positive": "#2ca02c"}
+_FONT_SUFFIXES = (".ttf", ".otf", ".ttc")
+
+
+@lru_cache(maxsize=1)
+def cjk_font() -> str | None:
+    """Family name of an installed font with Chinese glyphs, registered with matplotlib.
+
+    Returns:
+        The family name, or ``None`` when fontconfig is missing or lists no Chinese font.
+    """
+    exe = shutil.which("fc-list")
+    if exe is None:
+        return None
+    try:
+        out = subprocess.run([exe, ":lang=zh", "file"], capture_output=True, text=True, timeout=20,
+                             check=False).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    from matplotlib import font_manager
+
+    for line in sorted(out.splitlines()):
+        path = line.split(":", 1)[0].strip()
+        if not path.lower().endswith(_FONT_SUFFIXES) or not Path(path).is_file():
+            continue
+        try:
+            font_manager.fontManager.addfont(path)
+            return str(font_manager.FontProperties(fname=path).get_name())
+        except Exception:  # noqa: BLE001 - an unreadable font file: try the next one
+            continue
+    return None
+
+
+class ChartStyle:
+    """Fonts and label display for one report.
+
+    Args:
+        font: A CJK font family (Chinese names on axes) or ``None`` (codes on axes).
+        names: ``{task: {code: Chinese name}}`` from the taxonomy.
+    """
+
+    def __init__(self, font: str | None, names: dict[str, dict[str, str]]) -> None:
+        self.font = font
+        self.names = names
+
+    @property
+    def chinese(self) -> bool:
+        """Whether Chinese text can be drawn."""
+        return self.font is not None
+
+    def label(self, task: str, code: str) -> str:
+        """Axis text for a label code: its Chinese name when a CJK font exists, else the code."""
+        if self.chinese:
+            name = self.names.get(task, {}).get(code)
+            return f"{name} ({code})" if name and name != code else str(code)
+        return self.ascii(str(code), str(code))
+
+    def text(self, value: str, fallback: str) -> str:
+        """``value`` if it can be drawn, else ``fallback`` (ASCII)."""
+        return value if self.chinese else self.ascii(value, fallback)
+
+    @staticmethod
+    def ascii(value: str, fallback: str) -> str:
+        """``value`` when it is ASCII, else ``fallback`` (itself made ASCII)."""
+        if value.isascii():
+            return value
+        return fallback if fallback.isascii() else fallback.encode("ascii", "replace").decode()
+
+    def rc(self) -> dict[str, Any]:
+        """Matplotlib rc settings for this style."""
+        family = [self.font, "DejaVu Sans"] if self.font else ["DejaVu Sans"]
+        return {"font.family": family, "font.size": 10, "axes.unicode_minus": False,
+                "axes.spines.top": False, "axes.spines.right": False}
+
+
+def _png(fig: Any) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100, bbox_inches="tight", facecolor="white")
+    return buf.getvalue()
+
+
+def _figure(style: ChartStyle, width: float, height: float) -> Any:
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height), layout="constrained")
+
+
+def barh_chart(items: Sequence[tuple[str, float]], title: str, style: ChartStyle, *,
+               color: str = "#4c78a8", xlabel: str = "texts") -> bytes:
+    """Horizontal bar chart, first item on top.
+
+    Args:
+        items: ``(axis label, value)`` pairs, already in display order.
+        title: Chart title (ASCII unless the style is Chinese).
+        style: Fonts and labels.
+        color: Bar colour.
+        xlabel: X axis label.
+
+    Returns:
+        PNG bytes.
+    """
+    import matplotlib
+
+    with matplotlib.rc_context(style.rc()):
+        height = max(1.8, 0.38 * len(items) + 1.0)
+        fig = _figure(style, 6.4, height)
+        ax = fig.add_subplot()
+        labels = [lab for lab, _ in items][::-1]
+        values = [float(v) for _, v in items][::-1]
+        bars = ax.barh(range(len(values)), values, color=color)
+        ax.set_yticks(range(len(values)), labels)
+        ax.bar_label(bars, labels=[f"{v:g}" for v in values], padding=3, fontsize=9)
+        ax.set_xlabel(xlabel)
+        ax.set_title(title, loc="left", fontsize=12)
+        ax.margins(x=0.12)
+        return _png(fig)
+
+
+def sentiment_time_chart(counts: pd.DataFrame, mean_score: pd.Series, title: str, style: ChartStyle) -> bytes:
+    """Stacked bars of sentiment counts per period with the mean polarity as a line.
+
+    Args:
+        counts: Index = period start (datetime), columns = sentiment codes, values = counts.
+        mean_score: Mean ``sentiment_score`` per period (same index).
+        title: Chart title.
+        style: Fonts and labels.
+
+    Returns:
+        PNG bytes.
+    """
+    import matplotlib
+
+    with matplotlib.rc_context(style.rc()):
+        fig = _figure(style, 9.5, 3.8)
+        ax = fig.add_subplot()
+        x = list(range(len(counts)))
+        bottom = [0.0] * len(counts)
+        for code in ("negative", "neutral", "positive"):
+            if code not in counts.columns:
+                continue
+            vals = counts[code].astype(float).tolist()
+            ax.bar(x, vals, bottom=bottom, color=SENTIMENT_COLORS[code], label=style.label("sentiment", code),
+                   width=0.8)
+            bottom = [b + v for b, v in zip(bottom, vals, strict=True)]
+        step = max(1, len(x) // 12)
+        ax.set_xticks(x[::step], [d.strftime("%Y-%m-%d") for d in counts.index[::step]], rotation=30,
+                      ha="right")
+        ax.set_ylabel("texts")
+        ax2 = ax.twinx()
+        ax2.plot(x, mean_score.reindex(counts.index).astype(float).tolist(), color="#1f1f1f", marker="o",
+                 linewidth=1.5, markersize=3, label="mean polarity")
+        ax2.axhline(0, color="#1f1f1f", linewidth=0.5, linestyle=":")
+        ax2.set_ylim(-1.05, 1.05)
+        ax2.set_ylabel("mean polarity (P(pos) - P(neg))")
+        ax2.spines["right"].set_visible(True)
+        h1, l1 = ax.get_legend_handles_labels()
+        h2, l2 = ax2.get_legend_handles_labels()
+        fig.legend(h1 + h2, l1 + l2, loc="outside lower center", fontsize=9, frameon=False, ncols=4)
+        ax.set_ylim(0, max(bottom or [1]) * 1.1 + 0.5)
+        ax.set_title(title, loc="left", fontsize=12)
+        return _png(fig)
+
+
+def issue_chart(labels: Sequence[str], sizes: Sequence[float], churn: Sequence[float] | None, title: str,
+                style: ChartStyle) -> bytes:
+    """Issue sizes as bars, with the churn rate of affected customers as a second panel.
+
+    Args:
+        labels: Axis labels, largest issue first.
+        sizes: Texts per issue.
+        churn: Churn rate (0-1) of affected customers per issue, or ``None`` to omit the panel.
+        title: Chart title.
+        style: Fonts and labels.
+
+    Returns:
+        PNG bytes.
+    """
+    import matplotlib
+
+    with matplotlib.rc_context(style.rc()):
+        height = max(1.8, 0.4 * len(labels) + 1.0)
+        fig = _figure(style, 9.5 if churn is not None else 6.4, height)
+        axes = fig.subplots(1, 2 if churn is not None else 1, sharey=True, squeeze=False)[0]
+        y = list(range(len(labels)))[::-1]
+        bars = axes[0].barh(y, list(sizes), color="#f58518")
+        axes[0].set_yticks(y, list(labels))
+        axes[0].bar_label(bars, labels=[f"{v:g}" for v in sizes], padding=3, fontsize=9)
+        axes[0].set_xlabel("negative texts")
+        axes[0].margins(x=0.15)
+        if churn is not None:
+            pct = [100.0 * float(c) for c in churn]
+            bars2 = axes[1].barh(y, pct, color="#b279a2")
+            axes[1].bar_label(bars2, labels=[f"{v:.0f}%" for v in pct], padding=3, fontsize=9)
+            axes[1].set_xlabel("churn rate of affected customers (%)")
+            axes[1].set_xlim(0, max(pct + [1.0]) * 1.2)
+        axes[0].set_title(title, loc="left", fontsize=12)
+        return _png(fig)
