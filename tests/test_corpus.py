@@ -85,3 +85,28 @@ def test_public_splits_disjoint():
         train = set(df.loc[df["split"] == "train", "text"])
         test = set(df.loc[df["split"] == "test", "text"])
         assert not train & test, name
+
+
+def test_hf_datasetdict_loader():
+    datasets = pytest.importorskip("datasets")
+    from voc.datasets import load
+
+    dd = load("voc_zh")
+    assert isinstance(dd, datasets.DatasetDict) and set(dd) == {"train", "dev", "test"}
+    assert sum(len(dd[s]) for s in dd) >= 4000
+    assert isinstance(dd["train"][0]["non_complaint_reasons"], list)
+    pub = load("waimai_10k")
+    assert len(pub["test"]) > 0 and "sentiment" in pub["test"].column_names
+
+
+def test_user_file_loads_through_the_same_function(tmp_path):
+    path = tmp_path / "mine.csv"
+    path.write_text("text,intent,aspects\n快递丢了,complaint,logistics|after_sales\n怎么开发票,inquiry,\n",
+                    encoding="utf-8")
+    df = load_frame(str(path))
+    assert list(df["aspects"]) == [["logistics", "after_sales"], []]
+    assert set(df["split"]) <= {"train", "dev", "test"}
+    with pytest.raises(FileNotFoundError):
+        load_frame("no_such_corpus")
+    with pytest.raises(ValueError):
+        load_frame("voc_zh", split="validation")

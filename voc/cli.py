@@ -70,7 +70,24 @@ def write_table(df: Any, path: str) -> None:
         _fail(f"{path}: unsupported output type {suffix!r}")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _LazyGroup(click.Group):
+    """A group whose sub-groups live in their own modules, imported only when used."""
+
+    lazy = {"customers": "voc.cli_customers:customers"}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.lazy])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.lazy:
+            import importlib
+
+            module, attr = self.lazy[name].split(":")
+            return getattr(importlib.import_module(module), attr)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="voc")
 def main() -> None:
     """voc: mine Chinese voice-of-customer text."""
