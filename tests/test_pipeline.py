@@ -151,3 +151,12 @@ def test_multi_tasks_are_lists(nlp):
     for task in MULTI_TASKS:
         assert isinstance(getattr(r, task), list)
     assert "negative_review" in [b.label for b in r.behaviors]
+
+
+def test_analyze_frame_masks_pii_in_the_copied_text():
+    df = pd.DataFrame({"text": ["我手机13812345678，退款还没到", "好评"]})
+    out = voc.analyze_frame(df)
+    assert "13812345678" not in out.to_csv() and "<PHONE>" in out.loc[0, "text"]
+    assert df.loc[0, "text"].endswith("退款还没到") and "13812345678" in df.loc[0, "text"]  # input untouched
+    raw = voc.analyze_frame(df, mask_input=False)
+    assert "13812345678" in raw.loc[0, "text"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["InputError", "coerce_text"]
+__all__ = ["InputError", "check_texts", "coerce_text"]
 
 
 class InputError(ValueError):
@@ -94,3 +94,18 @@ def coerce_text(x: Any) -> str:
         except UnicodeEncodeError:
             x = _repair_surrogates(x)
     return x
+
+
+def check_texts(X: Any) -> list[str]:
+    """Validate the texts given to a model's ``fit`` / ``predict``: a sequence of ``str``.
+
+    Raises:
+        TypeError: A single ``str`` (wrap it in a list) or a non-``str`` item.
+    """
+    if isinstance(X, str):
+        raise TypeError("expected a sequence of texts, got a single str; wrap it in a list")
+    X = list(X)
+    bad = [i for i, x in enumerate(X) if not isinstance(x, str)]
+    if bad:
+        raise TypeError(f"texts must be str; item {bad[0]} is {type(X[bad[0]]).__name__}")
+    return X

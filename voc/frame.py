@@ -60,7 +60,7 @@ def _records(nlp: Any, texts: Iterable[Any], batch_size: int, total: int, progre
 
 
 def analyze_frame(df: pd.DataFrame, text_col: str = "text", *, nlp: Any = None, batch_size: int = 256,
-                  progress: bool | None = None, suffix: str = "_pred") -> pd.DataFrame:
+                  progress: bool | None = None, suffix: str = "_pred", mask_input: bool = True) -> pd.DataFrame:
     """Analyze ``df[text_col]`` and return a copy of ``df`` with the result columns appended.
 
     Args:
@@ -70,6 +70,8 @@ def analyze_frame(df: pd.DataFrame, text_col: str = "text", *, nlp: Any = None, 
         batch_size: Texts per model batch.
         progress: Show a tqdm bar (default: only for 5,000 rows or more).
         suffix: Appended to output column names that already exist in ``df`` (e.g. gold labels).
+        mask_input: Mask PII (phones, ID cards, bank cards, e-mails) in the copied ``text_col`` too,
+            so nothing exported from the result leaks it; ``False`` keeps the raw text.
 
     Returns:
         The new frame, same index and row count as ``df``.
@@ -90,7 +92,28 @@ def analyze_frame(df: pd.DataFrame, text_col: str = "text", *, nlp: Any = None, 
         warnings.warn(f"columns {clash} already exist; predictions are named with suffix {suffix!r}",
                       stacklevel=2)
         res = res.rename(columns={c: c + suffix for c in clash})
-    return pd.concat([df, res], axis=1)
+    out = pd.concat([df, res], axis=1)
+    if mask_input:
+        out[text_col] = mask_column(out[text_col])
+    return out
+
+
+def mask_column(values: pd.Series) -> pd.Series:
+    """PII-mask every str (or bytes) value of a column; other values are kept as they are."""
+    from voc.text import Normalizer
+
+    pii_only = Normalizer(fullwidth=False, t2s=False, nfkc=False, strip_control=False, collapse_space=False,
+                          squeeze_repeats=False, placeholders=False, mask_pii=True)
+
+    def mask(v: Any) -> Any:
+        if isinstance(v, str) and any(c.isdigit() or c == "@" for c in v):
+            try:
+                return pii_only(v).text
+            except (TypeError, ValueError):  # e.g. only control characters: nothing to mask
+                return v
+        return v
+
+    return values.map(mask)
 
 
 def analyze_batch(batch: dict[str, list[Any]], text_col: str = "text", nlp: Any = None) -> dict[str, list[Any]]:
@@ -107,6 +130,7 @@ def analyze_batch(batch: dict[str, list[Any]], text_col: str = "text", nlp: Any 
     texts = batch[text_col]
     recs = _records(nlp, texts, 256, len(texts), False)
     out = dict(batch)
+    out[text_col] = list(mask_column(pd.Series(texts, dtype=object)))
     for col in OUTPUT_COLUMNS:
         vals = [r[col] for r in recs]
         out[col if col not in batch else col + "_pred"] = (

@@ -30,6 +30,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.preprocessing import MultiLabelBinarizer
 
+from voc._input import check_texts as _check_texts
 from voc.features import CharNgramVectorizer
 
 __all__ = ["SklearnTextClassifier", "LinearHead", "make_vectorizer", "save_group", "load_group"]
@@ -184,16 +185,6 @@ class SklearnTextClassifier(ClassifierMixin, BaseEstimator):
         """The ``k`` n-grams of ``text`` pushing hardest toward ``label`` (evidence for a decision)."""
         row = self.vectorizer_.transform([text])
         return self.top_features_sparse(row.indices, row.data, label, k)
-
-
-def _check_texts(X: Any) -> list[str]:
-    if isinstance(X, str):
-        raise TypeError("expected a sequence of texts, got a single str; wrap it in a list")
-    X = list(X)
-    bad = [i for i, x in enumerate(X) if not isinstance(x, str)]
-    if bad:
-        raise TypeError(f"texts must be str; item {bad[0]} is {type(X[bad[0]]).__name__}")
-    return X
 
 
 def save_group(path: str | Path, classifiers: dict[str, SklearnTextClassifier]) -> None:

@@ -30,6 +30,8 @@ from typing import Any
 
 import numpy as np
 
+from voc._input import check_texts as _check_texts
+
 __all__ = ["TransformersTextClassifier", "COMPONENT_FILE", "PICKLE_WEIGHT_PATTERNS"]
 
 BACKEND = "transformers"
@@ -75,16 +77,6 @@ def _check_weights(path: Path) -> None:
             "AutoModel.from_pretrained(path).save_pretrained(path) writes model.safetensors."
         )
     raise FileNotFoundError(f"{path}: no *.safetensors weights found")
-
-
-def _check_texts(X: Any) -> list[str]:
-    if isinstance(X, str):
-        raise TypeError("expected a sequence of texts, got a single str; wrap it in a list")
-    X = list(X)
-    bad = [i for i, x in enumerate(X) if not isinstance(x, str)]
-    if bad:
-        raise TypeError(f"texts must be str; item {bad[0]} is {type(X[bad[0]]).__name__}")
-    return X
 
 
 class TransformersTextClassifier:
