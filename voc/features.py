@@ -119,12 +119,29 @@ class CharNgramVectorizer(TransformerMixin, BaseEstimator):
         self.idf_ = (np.log((1 + n) / (1 + df[keep])) + 1).astype(np.float32)
         return self
 
+    def ngrams(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, int]:
+        """(document index, n-gram id) of every n-gram, and the number of texts.
+
+        Vectorizers with the same ``ngram_range`` and ``lowercase`` can share this result
+        (see :meth:`transform_ngrams`), so a batch is decomposed once for all of them.
+        """
+        texts = self._prep(texts)
+        doc, ids = _ngram_ids(texts, tuple(self.ngram_range))
+        return doc, ids, len(texts)
+
+    @property
+    def ngram_key(self) -> tuple:
+        """Vectorizers with equal keys produce the same :meth:`ngrams`."""
+        return (tuple(self.ngram_range), bool(self.lowercase))
+
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
         """L2-normalised TF-IDF matrix, shape ``(len(texts), len(vocabulary_ids_))``."""
-        texts = self._prep(texts)
+        return self.transform_ngrams(*self.ngrams(texts))
+
+    def transform_ngrams(self, doc: np.ndarray, ids: np.ndarray, n_docs: int) -> sp.csr_matrix:
+        """:meth:`transform` from precomputed :meth:`ngrams`."""
         vocab = self.vocabulary_ids_
-        n_docs, n_cols = len(texts), len(vocab)
-        doc, ids = _ngram_ids(texts, tuple(self.ngram_range))
+        n_cols = len(vocab)
         pos = np.searchsorted(vocab, ids)
         pos[pos >= n_cols] = 0
         hit = vocab[pos] == ids if n_cols else np.zeros(len(ids), dtype=bool)

@@ -93,6 +93,10 @@ class Lexicon:
         """Tasks that have cues."""
         return list(self._compiled)
 
+    def max_weight(self, task: str) -> float:
+        """The largest cue weight of ``task`` (0 when it has no cues)."""
+        return max((c.weight for c in self.cues if c.task == task), default=0.0)
+
     def labels(self, task: str) -> set[str]:
         """Labels of ``task`` that have at least one cue."""
         return {c.label for c in self.cues if c.task == task}

@@ -181,8 +181,17 @@ class Analyzer:
             P = probs[task]
             multi = bool(getattr(comp, "multi_label_", False))
             X = feats.get(task) if task in self.model_evidence else None
-            plans.append((task, comp, list(comp.classes_), multi, P, P.tolist(),
-                          None if multi else P.argmax(axis=1).tolist(), X))
+            # single-label: argmax per row; multi-label: does any label reach the threshold?
+            thr = self.thresholds.get(task, 0.5)
+            decided = (np.greater_equal(P, thr).any(axis=1) if multi else P.argmax(axis=1)).tolist()
+            plans.append((task, comp, list(comp.classes_), multi, P, None if multi else P.tolist(), decided, X))
+        # A multi-label task's cues only matter where the strongest possible cue could lift a label to the
+        # threshold (p + beta * w_max * (1 - p) >= threshold); elsewhere the cue scan is skipped (same output).
+        reachable = {}
+        for task, _c, _cl, multi, P, _r, _d, _x in plans:
+            if multi and self.lexicon is not None and task in self.lexicon.tasks:
+                lift = self.blend.get(task, 0.0) * self.lexicon.max_weight(task)
+                reachable[task] = ((P + lift * (1.0 - P)) >= self.thresholds.get(task, 0.5)).any(axis=1).tolist()
         cue_tasks = [t for t in self.lexicon.tasks if t in self.components] if self.lexicon is not None else []
         tok = self._tokenize_fn
         out = []
@@ -193,15 +202,17 @@ class Analyzer:
                 r.error = "ValueError: empty text after normalization"
                 out.append(r)
                 continue
-            cues = {t: self.lexicon.match_task(t, text) for t in cue_tasks} if cue_tasks else {}
-            for task, comp, classes, multi, P, rows, argmax, X in plans:
+            cues = {t: self.lexicon.match_task(t, text) for t in cue_tasks
+                    if t not in reachable or reachable[t][i]} if cue_tasks else {}
+            for task, comp, classes, multi, P, rows, decided, X in plans:
                 matches = cues.get(task)
                 if multi:
-                    value: Any = self._multi(task, comp, classes, P[i], matches or [], text, X, i)
+                    value: Any = (self._multi(task, comp, classes, P[i], matches or [], text, X, i)
+                                  if matches or decided[i] else [])
                 elif matches:
                     value = self._single(task, classes, P[i], matches)
                 else:
-                    value = _fast_single(task, classes, rows[i], argmax[i])
+                    value = _fast_single(task, classes, rows[i], decided[i])
                 setattr(r, task, value)
             out.append(r)
         return out
@@ -211,6 +222,7 @@ class Analyzer:
 
     def _probabilities(self, texts: list[str]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         feats_cache: dict[int, Any] = {}
+        grams_cache: dict[tuple, Any] = {}
         out = {}
         feats = {}
         for task, comp in self.components.items():
@@ -218,7 +230,12 @@ class Analyzer:
             if vec is not None and hasattr(comp, "predict_proba_features"):
                 key = id(vec)
                 if key not in feats_cache:
-                    feats_cache[key] = vec.transform(texts)
+                    if hasattr(vec, "transform_ngrams"):  # decompose the batch once for all vectorizers
+                        if vec.ngram_key not in grams_cache:
+                            grams_cache[vec.ngram_key] = vec.ngrams(texts)
+                        feats_cache[key] = vec.transform_ngrams(*grams_cache[vec.ngram_key])
+                    else:
+                        feats_cache[key] = vec.transform(texts)
                 out[task] = comp.predict_proba_features(feats_cache[key])
                 feats[task] = feats_cache[key]
             else:
