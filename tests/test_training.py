@@ -69,3 +69,19 @@ def test_sentiment_scores_are_polarities(nlp):
     scores = np.array([r.sentiment.score for r in nlp.pipe(["非常好", "非常差", "请问几点关门"])])
     assert (scores >= -1).all() and (scores <= 1).all()
     assert scores[0] > 0 > scores[1]
+
+
+def test_snownlp_backend_swaps_in_and_persists(tmp_path):
+    from voc.models.snownlp import SnowNLPSentiment
+
+    nlp = voc.load()
+    nlp.replace("sentiment", SnowNLPSentiment(neutral_band=[0.4, 0.6]))
+    r = nlp("质量很好，非常满意")
+    assert r.sentiment.label == "positive" and set(r.sentiment.scores) == {"negative", "neutral", "positive"}
+    assert nlp("太差了").sentiment.label == "negative"
+    nlp.to_disk(tmp_path)
+    again = voc.load(tmp_path)
+    assert isinstance(again.components["sentiment"], SnowNLPSentiment)
+    assert again.components["sentiment"].neutral_band == [0.4, 0.6]
+    with pytest.raises(TypeError):
+        nlp.replace("intent", object())
