@@ -30,9 +30,14 @@ def _errors(nb: nbformat.NotebookNode) -> list[str]:
     return out
 
 
-def test_the_three_notebooks_exist() -> None:
+def test_the_notebooks_exist() -> None:
     names = [p.name for p in NOTEBOOKS]
-    assert names == ["01_quickstart.ipynb", "02_retrain.ipynb", "03_silent_customers.ipynb"]
+    assert names == [
+        "01_quickstart.ipynb",
+        "02_retrain.ipynb",
+        "03_silent_customers.ipynb",
+        "04_journey_and_repair.ipynb",
+    ]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])

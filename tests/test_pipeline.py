@@ -160,3 +160,15 @@ def test_analyze_frame_masks_pii_in_the_copied_text():
     assert df.loc[0, "text"].endswith("退款还没到") and "13812345678" in df.loc[0, "text"]  # input untouched
     raw = voc.analyze_frame(df, mask_input=False)
     assert "13812345678" in raw.loc[0, "text"]
+
+
+@pytest.mark.parametrize("text", ['真是"好"服务呢，等了三天没人理[微笑]', "谢谢你们让我等了一个星期[微笑]",
+                                  "[怒][怒]", "😡😡"])
+def test_informal_negative_signals(nlp, text):
+    """Sarcasm markers ([微笑] after a complaint, quoted praise) and angry emoticons read as negative."""
+    assert nlp(text).sentiment.label == "negative"
+
+
+def test_emoji_only_praise(nlp):
+    r = nlp("👍👍👍")
+    assert r.sentiment.label == "positive" and r.sentiment.score > 0

@@ -73,7 +73,8 @@ def write_table(df: Any, path: str) -> None:
 class _LazyGroup(click.Group):
     """A group whose sub-groups live in their own modules, imported only when used."""
 
-    lazy = {"customers": "voc.cli_customers:customers"}
+    lazy = {"customers": "voc.cli_customers:customers", "journey": "voc.cli_journey:journey",
+            "churn": "voc.cli_churn:churn"}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *self.lazy])

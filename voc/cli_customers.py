@@ -20,7 +20,7 @@ progress bar from 1,000 rows on. Bad input (missing file, unreadable file,
 missing column, bad dtype) ends with a one-line ``error: ...`` on stderr and exit
 code 2.
 
-The group is registered on the main command by ``main.add_command(customers)``.
+The group is registered lazily in ``voc.cli._LazyGroup.lazy`` (imported only when used).
 """
 
 from __future__ import annotations

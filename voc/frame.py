@@ -113,7 +113,8 @@ def mask_column(values: pd.Series) -> pd.Series:
                 return v
         return v
 
-    return values.map(mask)
+    # a plain list and an object column: pandas' Arrow-backed strings cannot hold lone surrogates
+    return pd.Series([mask(v) for v in values], index=values.index, dtype=object)
 
 
 def analyze_batch(batch: dict[str, list[Any]], text_col: str = "text", nlp: Any = None) -> dict[str, list[Any]]:

@@ -104,9 +104,13 @@ class Analyzer:
 
         Raises:
             TypeError: ``text`` is not a str or bytes (None, NaN, numbers...).
-            ValueError: Empty text, or bytes that are neither UTF-8 nor GB18030.
+            ValueError: Empty text (also after normalization), or bytes that are neither UTF-8
+                nor GB18030.
         """
-        return self._analyze([coerce_text(text)])[0]
+        result = self._analyze([coerce_text(text)])[0]
+        if result.error:  # e.g. only zero-width or control characters: empty after normalization
+            raise ValueError(result.error.removeprefix("ValueError: "))
+        return result
 
     def pipe(self, texts: Iterable[Any], batch_size: int = 256) -> Iterator[Result]:
         """Analyze a stream of texts; yields exactly one :class:`Result` per input, in order.

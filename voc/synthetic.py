@@ -21,14 +21,16 @@ How a customer behaves (all draws from one ``numpy`` generator seeded with
   探险家: self_reliance; 照顾者: not_bother) or the style of the text (叛逆者
   public warnings, 创造者 suggestions, 统治者 preachy);
 * ``issue_rate`` of the customers hit a planted issue at a time ``t0`` in the
-  last 150 days; vocal ones contact customer service 1-3 times (chat
-  transcripts become feedback rows), silent ones may post in public channels;
+  last ``problem_window_days`` (150) days; vocal ones contact customer service
+  1-3 times (chat transcripts become feedback rows), silent ones may post in
+  public channels;
   ``recurrence_rate`` of them see the problem again 20-40 days later;
 * ``background_problem_rate`` have an ordinary problem (a return, a low NPS, a
   generic negative review) unrelated to the planted issues;
 * churn = ``base_churn`` for everyone plus the issue's ``churn_lift`` (x0.4 when
   solved, x1.2 when silent); the churns drawn from the lift are "caused by the
-  issue".
+  issue". A customer with a problem churns ``churn_delay_days`` (10-60) days
+  after it starts.
 
 Truth (``out["truth"]``, one row per customer): ``has_problem``, ``issue``
 (code or ``None``), ``issue_id`` (-1 = none), ``problem_start``, ``silent``
@@ -468,6 +470,8 @@ def generate_history(
     issues: Sequence[PlantedIssue] = DEFAULT_ISSUES,
     corpus: str | pd.DataFrame | None = None,
     corpus_rate: float = 0.1,
+    problem_window_days: float = 150.0,
+    churn_delay_days: tuple[float, float] = (10.0, 60.0),
 ) -> dict[str, pd.DataFrame]:
     """Simulate customers, feedback, contacts and events with known ground truth.
 
@@ -487,6 +491,12 @@ def generate_history(
             DataFrame with ``text`` and the gold columns); skipped with a warning
             when it is not available.
         corpus_rate: Corpus texts per customer (when ``corpus`` is given).
+        problem_window_days: Problems start between ``problem_window_days`` and
+            10 days before the end (default 150: the last five months). A longer
+            window spreads problems over the history, e.g. for time-split churn
+            models (:mod:`voc.churn`) trained on an earlier snapshot.
+        churn_delay_days: ``(low, high)`` days between the start of a problem and
+            the churn it leads to (uniform; capped at the end of the period).
 
     Returns:
         ``{"customers", "feedback", "contacts", "events", "truth", "text_truth"}``;
@@ -495,6 +505,10 @@ def generate_history(
     """
     if n_customers < 1:
         raise ValueError("n_customers must be >= 1")
+    if not 10 < problem_window_days <= days:
+        raise ValueError("problem_window_days must be > 10 and <= days")
+    if not 0 <= churn_delay_days[0] <= churn_delay_days[1]:
+        raise ValueError("churn_delay_days must be (low, high) with 0 <= low <= high")
     rng = np.random.default_rng(seed)
     origin = pd.Timestamp(start)
     t_end = float(days)  # times are float days since ``start`` until the frames are built
@@ -529,7 +543,7 @@ def generate_history(
         cust_rows.append((cid, signup[k], verified))
         life_start = max(float(signup[k]), 0.0)
 
-        t0 = t_end - float(rng.uniform(10, 150)) if has_problem else None
+        t0 = t_end - float(rng.uniform(10, problem_window_days)) if has_problem else None
         if t0 is not None and t0 < life_start:
             t0 = life_start + day
         silent = bool(has_problem and rng.random() < (p_silent if issue_idx >= 0 else 0.65))
@@ -566,7 +580,7 @@ def generate_history(
             churned = True
             churn_by_issue = uc >= base_churn
             if has_problem:
-                churn_at = min(t0 + float(rng.uniform(10, 60)), t_end - 0.5 * day)
+                churn_at = min(t0 + float(rng.uniform(*churn_delay_days)), t_end - 0.5 * day)
             else:
                 churn_at = t_end - float(rng.uniform(1, 365))
                 churn_at = max(churn_at, life_start + day)

@@ -58,6 +58,7 @@ class LinearHead:
         self.coef = np.ascontiguousarray(coef, dtype=np.float32)
         self.intercept = np.asarray(intercept, dtype=np.float32)
         self.kind = kind
+        self._coef_t = np.ascontiguousarray(self.coef.T)  # X @ coef.T without a copy per call
 
     @classmethod
     def from_sklearn(cls, model: Any, multi_label: bool) -> LinearHead:
@@ -70,7 +71,7 @@ class LinearHead:
 
     def decision(self, X: Any) -> np.ndarray:
         """Raw scores ``X @ coef.T + intercept``."""
-        return np.asarray(X @ self.coef.T, dtype=np.float64) + self.intercept
+        return np.asarray(X @ self._coef_t, dtype=np.float64) + self.intercept
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities (independent sigmoids for ``ovr``)."""
