@@ -158,6 +158,99 @@ def test_cli_report(tmp_path):
     assert res.exit_code != 0 and "no column 'when'" in res.output
 
 
+def _section(page: str, sec_id: str) -> str:
+    return page.split(f'<section id="{sec_id}"', 1)[1].split("</section>", 1)[0]
+
+
+@pytest.fixture(scope="module")
+def history():
+    """A small synthetic history: feedback (with gold analysis columns), contacts, events with churn."""
+    from voc.synthetic import generate_history
+
+    return generate_history(n_customers=400, seed=0)
+
+
+@pytest.fixture(scope="module")
+def churn_report(history, nlp, tmp_path_factory):
+    out = tmp_path_factory.mktemp("churn") / "report.html"
+    path = build_report(history["feedback"], out, nlp=nlp, contacts=history["contacts"], events=history["events"])
+    return path, path.read_text(encoding="utf-8")
+
+
+def test_churn_section_with_a_full_history(churn_report):
+    path, page = churn_report
+    sec = _section(page, "churn-winback")
+    assert "Churn risk and win-back" in sec
+    assert "chart-churn_forecast" in sec
+    src = re.search(r'<img src="data:image/png;base64,([^"]+)"', sec)
+    assert src and base64.b64decode(src.group(1)).startswith(PNG_MAGIC)
+    for text in ("ROC-AUC", "PR-AUC", "Brier", "Customers at risk now", "top contributing features",
+                 "Churn forecast per open issue", "value at risk", "Win-back list once issue", "致歉并邀请回来"):
+        assert text in sec, text
+    assert "No events table" not in sec
+    assert len(re.findall(r"\d\.\d{3}</div><div class=\"k\">ROC-AUC", sec)) == 1
+    pngs = {p.stem.split("_", 1)[1] for p in (path.parent / "report_charts").glob("*.png")}
+    assert "churn_forecast" in pngs
+    assert len(list((path.parent / "report_charts").glob("*.png"))) == len(_img_srcs(page))
+    # the events also give the profiles their churn: churn per issue appears in the issues section
+    assert "churn rate" in _section(page, "issues-churn")
+    assert "profiled from the feedback and the contacts and events table(s)" in _section(page, "personas")
+
+
+def test_churn_section_note_for_plain_feedback(report):
+    _, page = report  # the sample CSV: no events table, so no churn
+    sec = _section(page, "churn-winback")
+    assert "No events table, so no churn to learn from" in sec
+    assert "<figure" not in sec and sec.count('<p class="note">') == 1
+
+
+def test_churn_section_never_crashes_the_report(history, nlp, tmp_path, monkeypatch):
+    import voc.churn
+
+    small = {k: v[v["customer_id"].isin(history["customers"]["customer_id"].head(150))] if "customer_id" in v
+             else v for k, v in history.items()}
+    fb, contacts, events = small["feedback"], small["contacts"], small["events"]
+    cases = {
+        "no_churn": (events[events["type"] != "churn"], "no type=churn row"),
+        "bad_columns": (events.drop(columns=["type"]), "lacks column(s) type"),
+    }
+    for name, (ev, expected) in cases.items():
+        page = build_report(fb, tmp_path / f"{name}.html", nlp=nlp, contacts=contacts,
+                            events=ev).read_text(encoding="utf-8")
+        assert expected in _section(page, "churn-winback"), name
+        assert "chart-personas" in _section(page, "personas"), name
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("model exploded")
+
+    monkeypatch.setattr(voc.churn, "fit_time_split", boom)
+    page = build_report(fb, tmp_path / "boom.html", nlp=nlp, contacts=contacts,
+                        events=events).read_text(encoding="utf-8")
+    assert "could not be trained: RuntimeError: model exploded" in _section(page, "churn-winback")
+    with pytest.raises(FileNotFoundError):
+        build_report(fb, tmp_path / "r.html", nlp=nlp, events=tmp_path / "missing.csv")
+    with pytest.raises(TypeError, match="events="):
+        build_report(fb, tmp_path / "r.html", nlp=nlp, events=42)  # type: ignore[arg-type]
+
+
+def test_cli_report_with_contacts_and_events(history, tmp_path):
+    from voc.cli import write_table
+
+    for name in ("feedback", "contacts", "events"):
+        write_table(history[name], str(tmp_path / f"{name}.csv"))
+    out = tmp_path / "out" / "report.html"
+    runner = CliRunner()
+    res = runner.invoke(main, ["report", str(tmp_path / "feedback.csv"), "-o", str(out),
+                               "--contacts", str(tmp_path / "contacts.csv"), "--events", str(tmp_path / "events.csv"),
+                               "--png-dir", str(tmp_path / "pngs")])
+    assert res.exit_code == 0, res.output
+    assert "chart-churn_forecast" in _section(out.read_text(encoding="utf-8"), "churn-winback")
+    assert any(p.name.endswith("_churn_forecast.png") for p in (tmp_path / "pngs").glob("*.png"))
+    res = runner.invoke(main, ["report", str(tmp_path / "feedback.csv"), "-o", str(out),
+                               "--events", str(tmp_path / "nope.csv")])
+    assert res.exit_code == 2 and "no such file" in res.output
+
+
 def _chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
              "--disable-background-networking", "--disable-component-update", "--disable-sync",

@@ -24,79 +24,24 @@ The group is registered lazily in ``voc.cli._LazyGroup.lazy`` (imported only whe
 from __future__ import annotations
 
 import json
-import math
-import warnings
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import click
 
-from voc.cli import _fail, read_table, write_table
+from voc._cli_io import clean_errors as _clean_errors
+from voc._cli_io import decode_nested, input_options
+from voc._cli_io import fail as _fail
+from voc._cli_io import first_line as _first_line
+from voc.cli import read_table, write_table
 
 __all__ = ["churn"]
 
-#: Feedback columns holding lists / a dict (JSON text in flat files).
-_LIST_COLUMNS = ("non_complaint_reasons", "behaviors", "aspects")
-_DICT_COLUMNS = ("evidence",)
-
 
 # --------------------------------------------------------------------------- helpers
-def _first_line(e: BaseException) -> str:
-    msg = str(e.args[0]) if isinstance(e, KeyError) and e.args else str(e)
-    return msg.strip().splitlines()[0] if msg.strip() else type(e).__name__
-
-
-@contextmanager
-def _clean_errors() -> Iterator[None]:
-    """Turn data errors into ``error: <one line>`` and exit code 2; warnings go to stderr on one line."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            yield
-        except (ValueError, KeyError, TypeError, ImportError, OSError) as e:
-            _fail(_first_line(e))
-        finally:
-            seen = set()
-            for w in caught:
-                line = _first_line(Exception(str(w.message)))
-                if issubclass(w.category, (UserWarning, RuntimeWarning)) and line not in seen:
-                    seen.add(line)
-                    click.echo(f"warning: {line}", err=True)
-
-
-def _decode(v: Any, want: type) -> Any:
-    if isinstance(v, want):
-        return v
-    if hasattr(v, "tolist") and not isinstance(v, str):
-        v = v.tolist()
-        return v if isinstance(v, want) else want()
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return want()
-    if isinstance(v, str):
-        s = v.strip()
-        if s[:1] in ("[", "{"):
-            try:
-                out = json.loads(s)
-            except ValueError:
-                out = None
-            if isinstance(out, want):
-                return out
-        if want is list and s:
-            return [x.strip() for x in s.replace(";", "|").replace(",", "|").split("|") if x.strip()]
-    return want()
-
-
 def _read_feedback(path: str) -> Any:
-    df = read_table(path)
-    for col in _LIST_COLUMNS:
-        if col in df.columns:
-            df[col] = df[col].map(lambda v: _decode(v, list)).astype(object)
-    for col in _DICT_COLUMNS:
-        if col in df.columns:
-            df[col] = df[col].map(lambda v: _decode(v, dict)).astype(object)
-    return df
+    """Read feedback as is (no column check, no analysis), with its nested columns decoded."""
+    return decode_nested(read_table(path))
 
 
 def _read_inputs(feedback: str, contacts: str, events: str, customers: str | None) -> dict[str, Any]:
@@ -161,13 +106,17 @@ def _load_model(path: str) -> Any:
         _fail(_first_line(e))
 
 
-def _inputs(f: Callable[..., Any]) -> Callable[..., Any]:
-    """The four input tables as options."""
-    f = click.option("--customers", "customers_path", default=None, help="Customers table (optional).")(f)
-    f = click.option("--events", "events_path", required=True, help="Events table.")(f)
-    f = click.option("--contacts", "contacts_path", required=True, help="Contacts table.")(f)
-    f = click.option("--feedback", "feedback_path", required=True, help="Feedback table (analyzed or not).")(f)
-    return f
+#: The four input tables as options.
+_inputs = input_options(
+    model=False,
+    metavar=None,
+    help_texts={
+        "feedback": "Feedback table (analyzed or not).",
+        "contacts": "Contacts table.",
+        "events": "Events table.",
+        "customers": "Customers table (optional).",
+    },
+)
 
 
 def _discover(feedback: Any, n_issues: int | None, before: Any) -> tuple[Any, Any, Any]:

@@ -27,168 +27,56 @@ The group is registered lazily on the main command (``voc.cli._LazyGroup.lazy``)
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from functools import partial
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 
 import voc.cli as _cli
-import voc.cli_customers as _cc
+from voc._cli_io import (
+    Steps,
+    as_of_option,
+    check_date,
+    check_file,
+    check_output,
+    fail,
+    first_line,
+    guard,
+    headless_pyplot,
+    input_options,
+    load_table,
+    output_option,
+    read_feedback,
+    read_optional,
+    save_chart,
+    write_output,
+)
 
 __all__ = ["journey"]
 
 
 # --------------------------------------------------------------------------- helpers
-def _fail(msg: str) -> NoReturn:
-    """Print ``error: msg`` on stderr and exit with code 2."""
-    _cc._fail(msg)
-
-
-def _inputs(
-    *, contacts: bool | None = True, events: bool | None = True, customers: bool = True
-) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """``--feedback`` (required) and ``--contacts/--events/--customers/--model``.
-
-    Args:
-        contacts: ``True`` required, ``False`` optional, ``None`` not offered.
-        events: As ``contacts``.
-        customers: Offer the (always optional) ``--customers`` option.
-    """
-
-    def deco(f: Callable[..., Any]) -> Callable[..., Any]:
-        opts = [
-            click.option(
-                "--feedback",
-                "feedback_path",
-                required=True,
-                metavar="FILE",
-                help="Feedback: customer_id, channel, timestamp, text (+ analyzer columns).",
-            )
-        ]
-        if contacts is not None:
-            opts.append(
-                click.option(
-                    "--contacts",
-                    "contacts_path",
-                    required=contacts,
-                    default=None,
-                    metavar="FILE",
-                    help="Service contacts: customer_id, channel, timestamp (+ topic, resolved)."
-                    + ("" if contacts else " Optional."),
-                )
-            )
-        if events is not None:
-            opts.append(
-                click.option(
-                    "--events",
-                    "events_path",
-                    required=events,
-                    default=None,
-                    metavar="FILE",
-                    help="Events: customer_id, timestamp, type (+ amount, score, detail)."
-                    + ("" if events else " Optional."),
-                )
-            )
-        if customers:
-            opts.append(
-                click.option(
-                    "--customers",
-                    "customers_path",
-                    default=None,
-                    metavar="FILE",
-                    help="Optional customers: customer_id (+ phone, nickname, preferred_channel).",
-                )
-            )
-        opts.append(
-            click.option(
-                "--model",
-                default=None,
-                metavar="DIR",
-                help="Analyzer for feedback without analysis columns (default: shipped models).",
-            )
-        )
-        for opt in reversed(opts):
-            f = opt(f)
-        return f
-
-    return deco
-
-
-def _as_of_option(f: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option(
-        "--as-of",
-        default=None,
-        metavar="DATE",
-        help="Reference date (default: the last timestamp in the data).",
-    )(f)
-
-
-def _output_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    return click.option("-o", "--output", required=True, metavar="FILE", help=help_text)
-
-
-def _check_date(as_of: str | None) -> None:
-    if as_of is None:
-        return
-    import pandas as pd
-
-    try:
-        pd.Timestamp(as_of)
-    except (ValueError, TypeError):
-        _fail(f"--as-of: not a date: {as_of!r}")
+#: ``--feedback`` (required) and ``--contacts/--events/--customers/--model`` (see :func:`input_options`).
+_inputs = partial(input_options, explicit_default=True)
+#: Results keep DataFrames in ``attrs`` that the writers do not need.
+_write = partial(write_output, drop_attrs=True)
 
 
 def _feedback(path: str, model: str | None, *, need_customer: bool = True) -> Any:
-    """Read feedback (required columns checked), decode nested columns, analyze when needed."""
+    """Read feedback (required columns checked, rows required), decode nested columns, analyze when needed."""
     from voc.customers import FEEDBACK
 
     required = (*FEEDBACK.required, "customer_id") if need_customer else tuple(FEEDBACK.required)
-    df = _cc.decode_nested(_cc._load(path, "feedback", required))
-    if df.empty:
-        _fail(f"{path}: feedback table has no rows")
-    if "sentiment" not in df.columns:
-        import voc
-
-        with _cc._guard():
-            nlp = voc.load(model) if model else voc.load()
-            df = voc.analyze_frame(df, text_col="text", nlp=nlp, progress=len(df) >= 1000)
-    return df
+    return read_feedback(path, model, required, require_rows=True)
 
 
-def _optional(path: str | None, table: str) -> Any:
-    """Read an optional contacts / events / customers table (``None`` when not given)."""
-    if path is None:
-        return None
-    from voc.customers import CONTACTS, CUSTOMERS, EVENTS
-
-    schema = {"contacts": CONTACTS, "events": EVENTS, "customers": CUSTOMERS}[table]
-    return _cc._load(path, table, tuple(schema.required))
-
-
-def _clean_attrs(df: Any) -> Any:
-    """A shallow copy without ``attrs`` (they may hold DataFrames the writers do not need)."""
-    out = df.copy(deep=False)
-    out.attrs = {}
-    return out
-
-
-def _write(df: Any, path: str) -> None:
-    _cc._write(_clean_attrs(df), path)
-
-
-def _save_chart(ax: Any, path: str) -> None:
-    """Save the figure of ``ax`` to ``path`` (headless); one-line error on failure."""
-    import matplotlib.pyplot as plt
-
-    try:
-        ax.figure.tight_layout()
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        ax.figure.savefig(path, dpi=120)
-    except (OSError, ValueError) as e:
-        _fail(f"{path}: could not draw the chart: {_cc._first_line(e)}")
-    finally:
-        plt.close(ax.figure)
+def _check_issue_col(feedback_path: str, fb: Any, issue_col: str | None) -> None:
+    """One-line error when ``--issue-col`` names no column of the feedback."""
+    if issue_col and issue_col not in fb.columns:
+        fail(
+            f"{feedback_path}: no column {issue_col!r} for --issue-col (columns: {', '.join(map(str, fb.columns))})"
+        )
 
 
 # --------------------------------------------------------------------------- group
@@ -205,7 +93,7 @@ def journey() -> None:
 
 @journey.command()
 @_inputs()
-@_as_of_option
+@as_of_option
 @click.option(
     "--paths", "paths_out", default=None, metavar="FILE", help="Also write the path of each customer."
 )
@@ -213,7 +101,7 @@ def journey() -> None:
     "--curve", "curve_out", default=None, metavar="FILE", help="Also write the emotion curve table."
 )
 @click.option("--chart", default=None, metavar="PNG", help="Also draw the emotion curve (PNG, SVG, PDF).")
-@_output_option("The funnel: customers per path (solved first time, recurred, escalated, churned ...).")
+@output_option("The funnel: customers per path (solved first time, recurred, escalated, churned ...).")
 def funnel(
     feedback_path: str,
     contacts_path: str,
@@ -229,13 +117,13 @@ def funnel(
     """The funnel of journey paths (counts of customers per path), the paths and the emotion curve."""
     from voc.journey import emotion_curve, journey_funnel, journey_paths, plot_emotion_curve
 
-    _cc._check_output(output, paths_out, curve_out)
-    _check_date(as_of)
-    ct, ev = _optional(contacts_path, "contacts"), _optional(events_path, "events")
-    cu = _optional(customers_path, "customers")
+    check_output(output, paths_out, curve_out)
+    check_date(as_of)
+    ct, ev = read_optional(contacts_path, "contacts"), read_optional(events_path, "events")
+    cu = read_optional(customers_path, "customers")
     fb = _feedback(feedback_path, model)
-    steps = _cc._Steps(3, "funnel")
-    with _cc._guard(steps):
+    steps = Steps(3, "funnel")
+    with guard(steps):
         steps("paths")
         paths = journey_paths(fb, ct, ev, cu, as_of=as_of)
         steps("funnel")
@@ -247,15 +135,10 @@ def funnel(
     if curve_out:
         _write(curve, curve_out)
     if chart:
-        try:
-            import matplotlib
-
-            matplotlib.use("Agg")
-        except ImportError:
-            _fail("--chart needs matplotlib: pip install matplotlib")
-        with _cc._guard():
+        headless_pyplot()
+        with guard():
             ax = plot_emotion_curve(curve)
-        _save_chart(ax, chart)
+        save_chart(ax, chart)
     st = table.attrs["stages"]
     mix = ", ".join(f"{p} {n}" for p, n in table["n_customers"].items() if n)
     click.echo(
@@ -266,7 +149,7 @@ def funnel(
 
 @journey.command()
 @_inputs(contacts=False, events=False)
-@_as_of_option
+@as_of_option
 @click.option(
     "--issue-col", default=None, help="Feedback / contacts column naming the issue (same issue key)."
 )
@@ -279,7 +162,7 @@ def funnel(
 @click.option("--open-only", is_flag=True, help="Leave out resolved items (only the work to do).")
 @click.option("--top", default=None, type=click.IntRange(min=1), help="Keep the first N items.")
 @click.option("--common", default=None, metavar="FILE", help="Also write the common-issue summary.")
-@_output_option("The queue, one item per customer and issue, by priority (.jsonl keeps sources nested).")
+@output_option("The queue, one item per customer and issue, by priority (.jsonl keeps sources nested).")
 def queue(
     feedback_path: str,
     contacts_path: str | None,
@@ -302,19 +185,16 @@ def queue(
     """
     from voc.repair import build_repair_queue, common_issues
 
-    _cc._check_output(output, common)
-    _check_date(as_of)
+    check_output(output, common)
+    check_date(as_of)
     if issue_col and discover:
-        _fail("use either --issue-col or --discover-issues, not both")
-    ct, ev = _optional(contacts_path, "contacts"), _optional(events_path, "events")
-    cu = _optional(customers_path, "customers")
+        fail("use either --issue-col or --discover-issues, not both")
+    ct, ev = read_optional(contacts_path, "contacts"), read_optional(events_path, "events")
+    cu = read_optional(customers_path, "customers")
     fb = _feedback(feedback_path, model, need_customer=False)
-    if issue_col and issue_col not in fb.columns:
-        _fail(
-            f"{feedback_path}: no column {issue_col!r} for --issue-col (columns: {', '.join(map(str, fb.columns))})"
-        )
-    steps = _cc._Steps(3 if discover else 2, "queue")
-    with _cc._guard(steps):
+    _check_issue_col(feedback_path, fb, issue_col)
+    steps = Steps(3 if discover else 2, "queue")
+    with guard(steps):
         assignment = None
         if discover:
             from voc.issues import discover_issues
@@ -351,11 +231,11 @@ def queue(
 
 @journey.command()
 @_inputs(contacts=None, events=False, customers=False)
-@_as_of_option
+@as_of_option
 @click.option(
     "--progression", default=None, metavar="FILE", help="Also write the complaint-stage path per customer."
 )
-@_output_option("Alerts: customer, time, alert kind, from / to stage, source row, evidence.")
+@output_option("Alerts: customer, time, alert kind, from / to stage, source row, evidence.")
 def alerts(
     feedback_path: str,
     events_path: str | None,
@@ -367,12 +247,12 @@ def alerts(
     """Complaint-stage progression alerts (潜在抱怨 → 显在抱怨 → 潜在投诉 → 投诉) and dissatisfaction behaviours."""
     from voc.repair import complaint_progression, dissatisfaction_alerts
 
-    _cc._check_output(output, progression)
-    _check_date(as_of)
-    ev = _optional(events_path, "events")
+    check_output(output, progression)
+    check_date(as_of)
+    ev = read_optional(events_path, "events")
     fb = _feedback(feedback_path, model)
-    steps = _cc._Steps(2, "alerts")
-    with _cc._guard(steps):
+    steps = Steps(2, "alerts")
+    with guard(steps):
         steps("alerts")
         al = dissatisfaction_alerts(fb, ev, as_of=as_of)
         steps("progression")
@@ -399,7 +279,7 @@ def alerts(
     is_flag=True,
     help="Score every text, also chat / hotline transcripts (default: informal channels only).",
 )
-@_output_option("Tickets with routed channel, queue, rule and explanation.")
+@output_option("Tickets with routed channel, queue, rule and explanation.")
 def route(
     feedback_path: str,
     contacts_path: str | None,
@@ -415,17 +295,13 @@ def route(
     from voc.routing import preferred_channels
     from voc.routing import route as route_tickets
 
-    _cc._check_output(output)
-    if rules is not None and not Path(rules).is_file():
-        _fail(f"{rules}: no such file")
-    ct, cu = _optional(contacts_path, "contacts"), _optional(customers_path, "customers")
+    check_output(output)
+    check_file(rules)
+    ct, cu = read_optional(contacts_path, "contacts"), read_optional(customers_path, "customers")
     fb = _feedback(feedback_path, model)
-    if issue_col and issue_col not in fb.columns:
-        _fail(
-            f"{feedback_path}: no column {issue_col!r} for --issue-col (columns: {', '.join(map(str, fb.columns))})"
-        )
-    steps = _cc._Steps(3, "route")
-    with _cc._guard(steps):
+    _check_issue_col(feedback_path, fb, issue_col)
+    steps = Steps(3, "route")
+    with guard(steps):
         steps("demands")
         demands = detect_demands(fb, ct, informal_only=not all_channels)
         steps("tickets")
@@ -446,15 +322,15 @@ def _read_queries(path: str, text_col: str) -> Any:
     p = Path(path)
     if p.suffix.lower() == ".txt":
         if not p.is_file():
-            _fail(f"{path}: no such file")
+            fail(f"{path}: no such file")
         try:
             lines = [s.strip() for s in p.read_text(encoding="utf-8").splitlines()]
         except (OSError, UnicodeDecodeError) as e:
-            _fail(f"{path}: could not read: {type(e).__name__}: {_cc._first_line(e)}")
+            fail(f"{path}: could not read: {type(e).__name__}: {first_line(e)}")
         return pd.DataFrame({text_col: [s for s in lines if s]})
     df = _cli.read_table(path)
     if text_col not in df.columns and not ({"evidence", "summary"} & set(df.columns)):
-        _fail(f"{path}: no column {text_col!r} (columns: {', '.join(map(str, df.columns))})")
+        fail(f"{path}: no column {text_col!r} (columns: {', '.join(map(str, df.columns))})")
     return df
 
 
@@ -503,7 +379,7 @@ def _read_queries(path: str, text_col: str) -> Any:
     type=click.FloatRange(0, 1),
     help="Smallest cosine for a case to count.",
 )
-@_output_option("Recommendations: text, rank, solution, one-contact score, evidence cases, explanation.")
+@output_option("Recommendations: text, rank, solution, one-contact score, evidence cases, explanation.")
 def solutions(
     input_path: str,
     text_col: str,
@@ -524,15 +400,15 @@ def solutions(
     """
     from voc.solutions import recommend_solutions
 
-    _cc._check_output(output)
+    check_output(output)
     if feedback_path and not contacts_path:
-        _fail("--feedback is only used with --contacts (case texts of resolved contacts)")
+        fail("--feedback is only used with --contacts (case texts of resolved contacts)")
     queries = _read_queries(input_path, text_col)
     sol = _cli.read_table(solutions_path) if solutions_path else None
     ct = _cli.read_table(contacts_path) if contacts_path else None
     fb = _cli.read_table(feedback_path) if feedback_path else None
-    steps = _cc._Steps(1, "solutions")
-    with _cc._guard(steps):
+    steps = Steps(1, "solutions")
+    with guard(steps):
         steps("recommending")
         rec = recommend_solutions(
             queries,
@@ -556,7 +432,7 @@ def solutions(
 
 @journey.command()
 @_inputs()
-@_as_of_option
+@as_of_option
 @click.option(
     "--table",
     default=None,
@@ -580,7 +456,7 @@ def solutions(
     show_default=True,
     help="Grouping of --rates.",
 )
-@_output_option("Per customer with a problem: grades, compensate or not, amount band, rule, note.")
+@output_option("Per customer with a problem: grades, compensate or not, amount band, rule, note.")
 def compensation(
     feedback_path: str,
     contacts_path: str,
@@ -597,20 +473,19 @@ def compensation(
     """Compensate or not, and the amount band, per customer with a problem (value, level, mood, history)."""
     from voc.compensation import acceptance_rates, compensation_inputs, recommend_compensation, track_cases
 
-    _cc._check_output(output, rates)
-    _check_date(as_of)
+    check_output(output, rates)
+    check_date(as_of)
     if rates and not cases_path:
-        _fail("--rates needs --cases (the case events to follow)")
-    if table is not None and not Path(table).is_file():
-        _fail(f"{table}: no such file")
-    ct, ev = _optional(contacts_path, "contacts"), _optional(events_path, "events")
-    cu = _optional(customers_path, "customers")
+        fail("--rates needs --cases (the case events to follow)")
+    check_file(table)
+    ct, ev = read_optional(contacts_path, "contacts"), read_optional(events_path, "events")
+    cu = read_optional(customers_path, "customers")
     case_events = (
-        _cc._load(cases_path, "case events", ("case_id", "timestamp", "step")) if cases_path else None
+        load_table(cases_path, "case events", ("case_id", "timestamp", "step")) if cases_path else None
     )
     fb = _feedback(feedback_path, model)
-    steps = _cc._Steps(3, "compensation")
-    with _cc._guard(steps):
+    steps = Steps(3, "compensation")
+    with guard(steps):
         steps("profiling")
         from voc.customers import profile_customers
 
@@ -623,7 +498,7 @@ def compensation(
     _write(dec, output)
     if rates:
         if rate_table is None:
-            _fail(f"{cases_path}: no case to compute rates from")
+            fail(f"{cases_path}: no case to compute rates from")
         _write(rate_table, rates)
     n_yes = int(dec["compensate"].sum()) if len(dec) else 0
     low, high = (float(dec["amount_low"].sum()), float(dec["amount_high"].sum())) if len(dec) else (0.0, 0.0)

@@ -977,6 +977,41 @@ _CJK_FONTS = (
 )
 
 
+def _issue_bars(
+    table: pd.DataFrame, ax: Any, top: int, chinese_labels: bool | None, width: float
+) -> tuple[pd.DataFrame, Any, list[str], list[str]]:
+    """Common set-up of a horizontal bar chart with one bar per issue.
+
+    Args:
+        table: Per-issue table with ``issue_id`` (and ``label``), best first.
+        ax: A matplotlib ``Axes``, or ``None`` for a new figure.
+        top: Rows shown (the first ``top`` of ``table``).
+        chinese_labels: Label bars with the issue labels; ``None``: only when
+            a CJK font is installed (else ``issue <id>``, which every font can draw).
+        width: Width in inches of a new figure.
+
+    Returns:
+        ``(rows, ax, names, fonts)``: the rows shown, bottom bar first; the
+        ``Axes``; the bar labels; the installed CJK fonts, preferred first.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib import font_manager
+
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    fonts = [f for f in _CJK_FONTS if f in installed]
+    if chinese_labels is None:
+        chinese_labels = bool(fonts)
+    t = table.head(top).iloc[::-1]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(width, 0.45 * len(t) + 1.5))
+    labels = t["label"] if "label" in t.columns and chinese_labels else [None] * len(t)
+    names = [
+        f"{i}: {lab}" if isinstance(lab, str) else f"issue {i}"
+        for i, lab in zip(t["issue_id"], labels, strict=True)
+    ]
+    return t, ax, names, fonts
+
+
 def plot_churn_by_issue(
     table: pd.DataFrame, ax: Any = None, top: int = 15, chinese_labels: bool | None = None
 ) -> Any:
@@ -995,21 +1030,7 @@ def plot_churn_by_issue(
     Returns:
         The ``Axes``.
     """
-    import matplotlib.pyplot as plt
-    from matplotlib import font_manager
-
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    fonts = [f for f in _CJK_FONTS if f in installed]
-    if chinese_labels is None:
-        chinese_labels = bool(fonts)
-    t = table.head(top).iloc[::-1]
-    if ax is None:
-        _, ax = plt.subplots(figsize=(8, 0.45 * len(t) + 1.5))
-    labels = t["label"] if "label" in t.columns and chinese_labels else [None] * len(t)
-    names = [
-        f"{i}: {lab}" if isinstance(lab, str) else f"issue {i}"
-        for i, lab in zip(t["issue_id"], labels, strict=True)
-    ]
+    t, ax, names, fonts = _issue_bars(table, ax, top, chinese_labels, width=8)
     err = np.vstack(
         [
             (t["excess_churned"] - t["excess_low"]).clip(lower=0),
@@ -1066,13 +1087,9 @@ def proactive_list(
         ``primary_archetype``, ``top_reason``, ``churned``, ``last_problem``,
         ``monetary``, ``action_zh``, ``action_en``.
     """
-    from voc.personas import load_strategies
+    from voc.personas import _strategy_lookup
 
-    st = load_strategies(strategies)
-    lookup = {
-        (k, str(key)): (zh, en)
-        for k, key, zh, en in zip(st["kind"], st["key"], st["strategy_zh"], st["strategy_en"], strict=True)
-    }
+    lookup = _strategy_lookup(strategies)
     p = profiles[profiles["silent"].astype(bool) & (profiles["problem_status"] != "solved")].copy()
     if as_of is None:
         as_of = profiles.attrs.get("as_of", p["last_problem"].max())

@@ -230,6 +230,25 @@ def strategy_for(kind: str, key: Any, strategies: pd.DataFrame | None = None, la
     return None if hit.empty else str(hit.iloc[0][f"strategy_{lang}"])
 
 
+def _strategy_lookup(
+    strategies: str | Path | pd.DataFrame | None = None,
+) -> dict[tuple[str, str], tuple[str, str]]:
+    """The strategy table as a lookup, for writing one message per customer.
+
+    Args:
+        strategies: Strategy table (CSV path / DataFrame; default shipped).
+
+    Returns:
+        ``{(kind, key): (strategy_zh, strategy_en)}``, e.g.
+        ``{("reason", "channel_blocked"): ("...", "..."), ...}``.
+    """
+    st = load_strategies(strategies)
+    return {
+        (k, str(key)): (zh, en)
+        for k, key, zh, en in zip(st["kind"], st["key"], st["strategy_zh"], st["strategy_en"], strict=True)
+    }
+
+
 # --------------------------------------------------------------------------- signals
 _OCC_COLS = ["customer_id", "signal", "source", "row", "timestamp", "channel", "text", "spans", "detail"]
 

@@ -25,7 +25,14 @@ from typing import Any
 
 import pandas as pd
 
-from voc.report.charts import ChartStyle, barh_chart, cjk_font, issue_chart, sentiment_time_chart
+from voc.report.charts import (
+    ChartStyle,
+    barh_chart,
+    cjk_font,
+    forecast_chart,
+    issue_chart,
+    sentiment_time_chart,
+)
 
 __all__ = ["build_report", "RESULT_COLUMNS", "SECTION_IDS"]
 
@@ -35,11 +42,17 @@ RESULT_COLUMNS = ("sentiment", "sentiment_score", "emotion", "intent", "non_comp
 _LIST_COLUMNS = ("non_complaint_reasons", "behaviors", "aspects")
 #: ``id`` attributes of the report's sections, in page order.
 SECTION_IDS = ("summary", "sentiment-over-time", "emotions", "intents", "aspects", "complaint-stages",
-               "non-complaint-reasons", "personas", "issues-churn")
+               "non-complaint-reasons", "personas", "issues-churn", "churn-winback")
 _READERS = (".csv", ".tsv", ".jsonl", ".json", ".parquet", ".xlsx", ".xls")
 _TOP = 10
 _EXAMPLES = 3
 _EXAMPLE_CHARS = 240
+#: Required columns of the optional ``contacts`` / ``events`` tables (docs/customers.md).
+_TABLE_COLUMNS = {"contacts": ("customer_id", "channel", "timestamp"), "events": ("customer_id", "timestamp", "type")}
+#: Churn horizons tried in turn (days): the first one the history is long enough for is used.
+_HORIZONS = (90, 30)
+_TRAIN_SNAPSHOTS = 4
+_ROWS = 10
 
 
 @dataclass
@@ -65,14 +78,21 @@ class Section:
 # ---------------------------------------------------------------------------- public API
 def build_report(df_or_path: pd.DataFrame | str | Path, output_html: str | Path, *, text_col: str = "text",
                  time_col: str = "timestamp", nlp: Any = None, png_dir: str | Path | None = None,
-                 title: str = "Voice of the customer") -> Path:
+                 title: str = "Voice of the customer", contacts: pd.DataFrame | str | Path | None = None,
+                 events: pd.DataFrame | str | Path | None = None) -> Path:
     """Analyze feedback and write one self-contained, offline HTML report plus a PNG per chart.
 
     Sections: summary, sentiment over time (per day, week or month, by the time span),
     emotion mix, top intents, top aspects, non-complaint reasons with example texts,
-    complaint stages, personas, and issues & churn. The last two are filled when
-    :mod:`voc.personas` / :mod:`voc.issues` are available and the data has
-    ``customer_id`` (and a time column); otherwise they explain what is missing.
+    complaint stages, personas, issues & churn, and churn risk & win-back. The
+    customer sections are filled when :mod:`voc.personas` / :mod:`voc.issues` /
+    :mod:`voc.churn` are available and the data has ``customer_id`` (and a time
+    column); otherwise they explain what is missing. Churn risk and win-back also
+    need an ``events`` table with ``type="churn"`` rows (a feedback file alone has
+    no churn): with it, a :class:`voc.churn.ChurnModel` is trained on earlier
+    snapshots and tested on a later one, and the section shows its test scores,
+    the customers at risk now, the churn forecast per open issue (table and chart)
+    and the win-back list of the issue with the largest value at risk.
 
     Args:
         df_or_path: A DataFrame, or a CSV / TSV / JSONL / JSON / Parquet / Excel file.
@@ -84,15 +104,21 @@ def build_report(df_or_path: pd.DataFrame | str | Path, output_html: str | Path,
         nlp: Analyzer to use (default: the shared default analyzer).
         png_dir: Folder for the chart PNGs (default: ``<output stem>_charts/`` beside the page).
         title: Page title.
+        contacts: Optional service contacts (``customer_id``, ``channel``, ``timestamp``), a
+            DataFrame or a file: used for the customer profiles and the churn features.
+        events: Optional behavioural events (``customer_id``, ``timestamp``, ``type``; ``amount``,
+            ``score``), a DataFrame or a file: orders, NPS and ``churn`` events for the profiles,
+            churn per issue and the churn-risk section. Tables without the required columns
+            are left out with a note.
 
     Returns:
         The path of the HTML file.
 
     Raises:
-        FileNotFoundError: ``df_or_path`` is a path that does not exist.
+        FileNotFoundError: ``df_or_path`` (or ``contacts`` / ``events``) is a path that does not exist.
         ValueError: Unsupported file type, unreadable file, or no rows.
         KeyError: ``text_col`` is missing.
-        TypeError: ``df_or_path`` is neither a DataFrame nor a path.
+        TypeError: ``df_or_path`` (or ``contacts`` / ``events``) is neither a DataFrame nor a path.
     """
     source = "DataFrame"
     if isinstance(df_or_path, (str, Path)):
@@ -106,6 +132,7 @@ def build_report(df_or_path: pd.DataFrame | str | Path, output_html: str | Path,
         raise KeyError(f"column {text_col!r} not in the data; columns are {list(map(str, df.columns))}")
     if df.empty:
         raise ValueError("no rows to report on")
+    extra = {name: _optional_table(name, value) for name, value in (("contacts", contacts), ("events", events))}
     output_html = Path(output_html)
     png_dir = Path(png_dir) if png_dir is not None else output_html.with_name(output_html.stem + "_charts")
 
@@ -137,7 +164,7 @@ def build_report(df_or_path: pd.DataFrame | str | Path, output_html: str | Path,
                        _single_counts(df, ok, "complaint_stage"), style, "#e45756",
                        order=taxonomy.codes("complaint_stage") if "complaint_stage" in taxonomy.tasks else "count"),
         _reasons_section(df, ok, masked, style),
-        *_customer_sections(df, ok, masked, times, text_col, style),
+        *_customer_sections(df, ok, masked, times, text_col, style, extra),
     ]
     _write_outputs(sections, output_html, png_dir, title, source)
     return output_html
@@ -161,6 +188,15 @@ def _read_table(path: Path) -> pd.DataFrame:
     except Exception as e:  # noqa: BLE001 - any reader failure becomes one ValueError
         first = str(e).splitlines()[0] if str(e) else ""
         raise ValueError(f"{path}: could not read: {type(e).__name__}: {first}") from e
+
+
+def _optional_table(name: str, value: pd.DataFrame | str | Path | None) -> pd.DataFrame | None:
+    """The ``contacts`` / ``events`` argument of :func:`build_report` as a DataFrame (or ``None``)."""
+    if value is None or isinstance(value, pd.DataFrame):
+        return value
+    if isinstance(value, (str, Path)):
+        return _read_table(Path(value))
+    raise TypeError(f"build_report: {name}= expects a DataFrame or a file path, got {type(value).__name__}")
 
 
 def _default_taxonomy() -> Any:
@@ -340,7 +376,7 @@ def _time_section(df: pd.DataFrame, ok: pd.Series, times: pd.Series | None, time
     if span <= 62:
         period, freq, unit = t.dt.floor("D"), "D", "day"
     elif span <= 730:
-        period = (t - pd.to_timedelta(t.dt.weekday, unit="D")).dt.floor("D")
+        period = (t - pd.to_timedelta(t.dt.day_of_week, unit="D")).dt.floor("D")
         freq, unit = "W-MON", "week (starting Monday)"
     else:
         period, freq, unit = t.dt.to_period("M").dt.to_timestamp(), "MS", "month"
@@ -447,22 +483,74 @@ def _one_line(e: BaseException) -> str:
 
 
 def _customer_sections(df: pd.DataFrame, ok: pd.Series, masked: pd.Series, times: pd.Series | None,
-                       text_col: str, style: ChartStyle) -> list[Section]:
+                       text_col: str, style: ChartStyle,
+                       extra: dict[str, pd.DataFrame | None] | None = None) -> list[Section]:
     personas = Section("personas", "Personas")
     issues = Section("issues-churn", "Issues & churn")
+    churn = Section("churn-winback", "Churn risk and win-back")
     fb = df.drop(columns=[text_col]).copy()
     fb["text"] = masked
     fb = fb[ok & (masked != "")]
-    profiles = None
+    history = _history_tables(extra or {})
+    profiles = persona_table = None
     has_customers = "customer_id" in df.columns and df["customer_id"].notna().any()
     if not has_customers:
         personas.notes.append("Personas need a customer_id column (one customer per row of feedback).")
     elif times is None:
         personas.notes.append("Personas need a time column to build customer profiles.")
     else:
-        profiles = _personas(fb, times, personas, style)
-    _issues(fb, profiles, issues, style, has_customers)
-    return [personas, issues]
+        profiles, persona_table = _personas(fb, times, personas, style, history)
+    found = _issues(fb, profiles, issues, style, has_customers)
+    try:
+        _churn_section(churn, style, fb=fb, times=times, history=history, profiles=profiles,
+                       personas=persona_table, found=found, has_customers=has_customers)
+    except Exception as e:  # noqa: BLE001 - the last guard: an optional section must not sink the report
+        churn.notes.append(f"Churn risk could not be computed: {_one_line(e)}")
+    return [personas, issues, churn]
+
+
+@dataclass
+class _History:
+    """The optional ``contacts`` / ``events`` tables, checked and with parsed timestamps."""
+
+    contacts: pd.DataFrame
+    events: pd.DataFrame
+    given: set[str] = field(default_factory=set)
+    notes: list[str] = field(default_factory=list)
+
+
+def _history_tables(extra: dict[str, pd.DataFrame | None]) -> _History:
+    """Check ``contacts`` / ``events``: required columns, readable timestamps (bad rows dropped with a note)."""
+    tables = {"contacts": _empty({"customer_id": "object", "channel": "object", "timestamp": "datetime64[ns]"}),
+              "events": _empty({"customer_id": "object", "timestamp": "datetime64[ns]", "type": "object"})}
+    given: set[str] = set()
+    notes: list[str] = []
+    for name, required in _TABLE_COLUMNS.items():
+        t = extra.get(name)
+        if t is None:
+            continue
+        missing = [c for c in required if c not in t.columns]
+        if missing:
+            notes.append(f"The {name} table lacks column(s) {', '.join(missing)} (needs {', '.join(required)}); "
+                         "it is left out.")
+            continue
+        t = t.copy()
+        ts, note = _parse_times(t, "timestamp")
+        if ts is None:
+            notes.append(f"The {name} table: {note}; it is left out.".replace(
+                "; sentiment over time is not shown.", "").replace(", so sentiment over time is not shown", ""))
+            continue
+        t["timestamp"] = ts
+        keep = t["timestamp"].notna() & t["customer_id"].notna()
+        if name == "events":
+            keep &= t["type"].notna()
+            t["type"] = t["type"].astype(str).str.strip().str.lower()
+        if int((~keep).sum()):
+            notes.append(f"{int((~keep).sum())} row(s) of the {name} table without a customer, a type or a "
+                         "readable timestamp are left out.")
+        tables[name] = t[keep].reset_index(drop=True)
+        given.add(name)
+    return _History(tables["contacts"], tables["events"], given, notes)
 
 
 def _customer_feedback(fb: pd.DataFrame, times: pd.Series) -> pd.DataFrame:
@@ -489,35 +577,50 @@ def _call_quiet(fn: Callable[..., Any], notes: list[str], *args: Any, **kwargs: 
     return out
 
 
-def _personas(fb: pd.DataFrame, times: pd.Series, sec: Section, style: ChartStyle) -> pd.DataFrame | None:
+def _personas(fb: pd.DataFrame, times: pd.Series, sec: Section, style: ChartStyle,
+              history: _History) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
     found = _lookup("voc.customers", "profile_customers")
     found2 = _lookup("voc.personas", "assign_personas")
     if isinstance(found, str) or isinstance(found2, str):
         sec.notes.append(found if isinstance(found, str) else str(found2))
-        return None
+        return None, None
     profile_customers, assign_personas = found[0], found2[0]
     cf = _customer_feedback(fb, times)
     if cf.empty:
         sec.notes.append("No analyzed row has both a customer_id and a usable time.")
-        return None
-    contacts = _empty({"customer_id": "object", "channel": "object", "timestamp": "datetime64[ns]"})
-    events = _empty({"customer_id": "object", "timestamp": "datetime64[ns]", "type": "object"})
+        return None, None
+    contacts, events = history.contacts, history.events
     if not _fits(profile_customers, cf, contacts, events) or not _fits(assign_personas, None, cf, events):
         sec.notes.append("voc.customers / voc.personas have an unexpected signature; personas are not shown.")
-        return None
+        return None, None
     try:
         profiles = _call_quiet(profile_customers, sec.notes, cf, contacts, events)
         table = _call_quiet(assign_personas, sec.notes, profiles, cf, events)
     except Exception as e:  # noqa: BLE001 - a failing optional section must not sink the report
-        sec.notes.append(f"Personas could not be computed: {_one_line(e)}")
-        return None
-    _fill_personas(sec, profiles, table, style)
-    return profiles
+        if not history.given:
+            sec.notes.append(f"Personas could not be computed: {_one_line(e)}")
+            return None, None
+        try:  # a bad contacts / events table must not cost the personas of the feedback
+            empty = _history_tables({})
+            profiles = _call_quiet(profile_customers, sec.notes, cf, empty.contacts, empty.events)
+            table = _call_quiet(assign_personas, sec.notes, profiles, cf, empty.events)
+        except Exception as e2:  # noqa: BLE001
+            sec.notes.append(f"Personas could not be computed: {_one_line(e2)}")
+            return None, None
+        sec.notes.append(f"The contacts / events tables could not be used ({_one_line(e)}); "
+                         "customers are profiled from the feedback only.")
+        history.given.clear()
+    _fill_personas(sec, profiles, table, style, history.given)
+    return profiles, table
 
 
-def _fill_personas(sec: Section, profiles: pd.DataFrame, table: pd.DataFrame, style: ChartStyle) -> None:
+def _fill_personas(sec: Section, profiles: pd.DataFrame, table: pd.DataFrame, style: ChartStyle,
+                   given: set[str] | None = None) -> None:
     n = len(profiles)
-    facts = [f"{n} customers profiled from feedback only (no contacts, orders or events table)."]
+    if given:
+        facts = [f"{n} customers profiled from the feedback and the {' and '.join(sorted(given))} table(s)."]
+    else:
+        facts = [f"{n} customers profiled from feedback only (no contacts, orders or events table)."]
     for col, what in (("has_problem", "show a problem"), ("silent", "are silent: a problem and no contact")):
         if col in profiles.columns:
             facts.append(f"{int(profiles[col].fillna(False).astype(bool).sum())} of {n} {what}.")
@@ -564,21 +667,21 @@ def _fill_personas(sec: Section, profiles: pd.DataFrame, table: pd.DataFrame, st
 
 
 def _issues(fb: pd.DataFrame, profiles: pd.DataFrame | None, sec: Section, style: ChartStyle,
-            has_customers: bool) -> None:
+            has_customers: bool) -> tuple[pd.DataFrame, pd.DataFrame] | None:
     found = _lookup("voc.issues", "discover_issues", "churn_by_issue")
     if isinstance(found, str):
         sec.notes.append(found)
-        return
+        return None
     discover_issues, churn_by_issue = found
     if not _fits(discover_issues, fb, text_col="text"):
         sec.notes.append("voc.issues.discover_issues has an unexpected signature; issues are not shown.")
-        return
+        return None
     try:
         out = _call_quiet(discover_issues, sec.notes, fb, text_col="text")
         table, assignment = out[0], out[1]
     except Exception as e:  # noqa: BLE001 - an optional section must not sink the report
         sec.notes.append(f"Issues could not be discovered: {_one_line(e)}")
-        return
+        return None
     churn = None
     if profiles is not None and "customer_id" in assignment.columns and _fits(churn_by_issue, assignment, profiles,
                                                                               issues=table):
@@ -592,9 +695,11 @@ def _issues(fb: pd.DataFrame, profiles: pd.DataFrame | None, sec: Section, style
                    and bool(profiles["churned"].fillna(False).astype(bool).any()))
     if churn is not None and not churned_any:
         sec.notes.append("No customer churned in this data (churn comes from an events table with "
-                         "type=churn, which a feedback file does not have), so churn rates are not shown.")
+                         "type=churn, which a feedback file does not have: pass events= / --events), so "
+                         "churn rates are not shown.")
         churn = None
     _fill_issues(sec, table, churn, style)
+    return table, assignment
 
 
 def _fill_issues(sec: Section, table: pd.DataFrame, churn: pd.DataFrame | None, style: ChartStyle) -> None:
@@ -627,6 +732,226 @@ def _fill_issues(sec: Section, table: pd.DataFrame, churn: pd.DataFrame | None, 
         headers += ["churn rate", "excess churned"]
     sec.body = ("<p>Negative texts clustered into issues (keywords label each issue); examples are "
                 "normalized, masked texts.</p>" + _table([*headers, "examples"], rows, "wide"))
+
+
+# ---------------------------------------------------------------------------- churn risk and win-back
+@dataclass
+class _ChurnPlan:
+    """Snapshots of the time-aware churn model: train on the earlier ones, test on the later one."""
+
+    horizon: int
+    train_as_of: list[pd.Timestamp]
+    test_as_of: pd.Timestamp
+    now: pd.Timestamp
+
+
+def _churn_plan(cf: pd.DataFrame, history: _History) -> _ChurnPlan | str:
+    """Pick the horizon and the snapshots from the span of the data.
+
+    The test snapshot is one horizon before the last event (its labels are complete); the
+    training snapshots are one horizon before it and then monthly earlier (their labels end
+    by the test snapshot), each with at least one horizon of history before it. The first
+    horizon of :data:`_HORIZONS` that fits is used.
+    """
+    stamps = [cf["timestamp"], history.contacts["timestamp"], history.events["timestamp"]]
+    start = min(t.min() for t in stamps if len(t))
+    end = max(t.max() for t in stamps if len(t))
+    last_event = history.events["timestamp"].max()
+    for h in _HORIZONS:
+        test = (last_event - pd.Timedelta(days=h)).normalize()
+        train = [test - pd.Timedelta(days=h + 30 * k) for k in range(_TRAIN_SNAPSHOTS)]
+        train = sorted(t for t in train if t - pd.Timedelta(days=h) >= start)
+        if train:
+            return _ChurnPlan(h, train, test, end + pd.Timedelta(seconds=1))
+    return (f"The history ({start:%Y-%m-%d} → {last_event:%Y-%m-%d}) is too short for a time-aware churn "
+            f"model: it needs at least {3 * _HORIZONS[-1]} days (history, training labels and test labels "
+            f"of a {_HORIZONS[-1]}-day horizon).")
+
+
+def _timed_assignment(raw: pd.DataFrame, times: pd.Series) -> pd.DataFrame | None:
+    """Issue rows with the parsed time of their feedback row (the churn features only read rows before a snapshot)."""
+    if not {"customer_id", "issue_id"} <= set(raw.columns):
+        return None
+    a = raw.copy()
+    if a.index.isin(times.index).all():
+        a["timestamp"] = times.reindex(a.index)
+    elif "timestamp" in a.columns:
+        a["timestamp"] = pd.to_datetime(a["timestamp"], errors="coerce")
+    else:
+        return None
+    a = a[a["customer_id"].notna() & a["timestamp"].notna()]
+    return a if len(a) else None
+
+
+def _fmt(x: Any, spec: str = ".1f") -> str:
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return "–"
+    return "–" if math.isnan(v) else format(v, spec)
+
+
+def _cards(cards: Sequence[tuple[str, str]]) -> str:
+    return '<div class="cards">' + "".join(
+        f'<div class="card"><div class="v">{_e(v)}</div><div class="k">{_e(k)}</div></div>' for k, v in cards
+    ) + "</div>"
+
+
+def _churn_section(sec: Section, style: ChartStyle, *, fb: pd.DataFrame, times: pd.Series | None,
+                   history: _History, profiles: pd.DataFrame | None, personas: pd.DataFrame | None,
+                   found: tuple[pd.DataFrame, pd.DataFrame] | None, has_customers: bool) -> None:
+    """Churn risk per customer, forecast per open issue and win-back list (:mod:`voc.churn`).
+
+    Every step is guarded: a failing step leaves a note and the steps that do not depend
+    on it still run.
+    """
+    sec.notes.extend(history.notes)
+    if not has_customers:
+        sec.notes.append("Churn risk needs a customer_id column (one customer per row of feedback).")
+        return
+    if times is None:
+        sec.notes.append("Churn risk needs a time column to place feedback before or after a snapshot.")
+        return
+    if "events" not in history.given:
+        sec.notes.append("No events table, so no churn to learn from: churn risk, the forecast per issue and the "
+                         "win-back list need events with type=churn (build_report(events=...) or voc report "
+                         "--events); a feedback file alone has none.")
+        return
+    n_churn = int((history.events["type"] == "churn").sum())
+    if n_churn == 0:
+        sec.notes.append("The events table has no type=churn row, so there is no churn to learn from.")
+        return
+    api = _lookup("voc.churn", "churn_features", "fit_time_split", "issue_forecast", "winback_list")
+    if isinstance(api, str):
+        sec.notes.append(api)
+        return
+    churn_features, fit_time_split, issue_forecast, winback_list = api
+    cf = _customer_feedback(fb, times)
+    if cf.empty:
+        sec.notes.append("No analyzed row has both a customer_id and a usable time.")
+        return
+    issues, assignment = (found[0], _timed_assignment(found[1], times)) if found is not None else (None, None)
+    plan = _churn_plan(cf, history)
+    if isinstance(plan, str):
+        sec.notes.append(plan)
+        return
+    data = {"feedback": cf, "contacts": history.contacts, "events": history.events}
+    try:
+        split = _call_quiet(fit_time_split, sec.notes, data, plan.train_as_of, plan.test_as_of,
+                            horizon_days=plan.horizon, assignment=assignment)
+    except Exception as e:  # noqa: BLE001 - an optional section must not sink the report
+        sec.notes.append(f"The churn model could not be trained: {_one_line(e)}")
+        return
+    parts = [_evaluation_html(split, plan, sec)]
+    x_now = None
+    try:
+        x_now, _ = _call_quiet(churn_features, sec.notes, cf, history.contacts, history.events, as_of=plan.now,
+                               horizon_days=None, assignment=assignment, include_churned=True)
+        active = x_now[~x_now["churned"].fillna(False).astype(bool)] if "churned" in x_now.columns else x_now
+        if len(active):
+            parts.append(_at_risk_html(split.model.explain(active, top=3), active, plan))
+    except Exception as e:  # noqa: BLE001
+        sec.notes.append(f"The churn risk of today's customers could not be computed: {_one_line(e)}")
+    forecast = None
+    if assignment is None or issues is None:
+        sec.notes.append("No issue was found in the feedback, so there is no forecast per issue and no win-back list.")
+    elif x_now is not None:
+        try:
+            forecast = _call_quiet(issue_forecast, sec.notes, split.model, x_now, assignment, issues)
+        except Exception as e:  # noqa: BLE001
+            sec.notes.append(f"The churn forecast per issue could not be computed: {_one_line(e)}")
+    if forecast is not None and len(forecast):
+        try:
+            sec.charts.append(Chart("churn_forecast", "Expected churn per open issue if unfixed, with value at risk",
+                                    forecast_chart(forecast, style)))
+        except Exception as e:  # noqa: BLE001
+            sec.notes.append(f"The forecast chart could not be drawn: {_one_line(e)}")
+        parts.append(_forecast_html(forecast, plan))
+        if profiles is None:
+            sec.notes.append("The win-back list needs the customer profiles (see Personas), which are missing.")
+        else:
+            top_issue = forecast["issue_id"].iloc[0]
+            try:
+                wb = _call_quiet(winback_list, sec.notes, top_issue, assignment, profiles, personas, split.model,
+                                 issues=issues, features=x_now)
+                parts.append(_winback_html(wb, top_issue, forecast))
+            except Exception as e:  # noqa: BLE001
+                sec.notes.append(f"The win-back list could not be computed: {_one_line(e)}")
+    sec.body = "".join(parts)
+
+
+def _evaluation_html(split: Any, plan: _ChurnPlan, sec: Section) -> str:
+    ev = split.evaluation
+    kind = getattr(split.model, "kind_", None) or getattr(ev, "model", None) or "?"
+    train = ", ".join(f"{t:%Y-%m-%d}" for t in plan.train_as_of)
+    n_pos = int(getattr(ev, "n_positive", 0))
+    if n_pos < 20:
+        sec.notes.append(f"Only {n_pos} customer(s) churned in the test window: the test scores are noisy.")
+    if not ev.roc_auc >= 0.7:  # also NaN (one class only)
+        sec.notes.append(f"The model separates churners poorly on this data (test ROC-AUC {_fmt(ev.roc_auc, '.2f')} "
+                         "< 0.70): treat the risks and the forecast as rough indications.")
+    cards = [("ROC-AUC (0.5 = chance)", _fmt(ev.roc_auc, ".3f")),
+             ("PR-AUC", f"{_fmt(ev.pr_auc, '.3f')} (base {_pct(ev.base_rate)})"),
+             ("Brier", f"{_fmt(ev.brier, '.4f')} (base {_fmt(ev.brier_base, '.4f')})"),
+             ("test customers", f"{int(getattr(ev, 'n', 0)):,}"),
+             ("churned in the test window", f"{n_pos:,}")]
+    return (f"<p>Churn risk = the probability of a <code>churn</code> event in the next {plan.horizon} days "
+            f"(<code>voc.churn.ChurnModel</code>, chosen: <code>{_e(kind)}</code>). Time-aware: trained on the "
+            f"customers active at {_e(train)} (labels: churn in the {plan.horizon} days after each date), then "
+            f"tested once on the customers active at {plan.test_as_of:%Y-%m-%d} and their churn in the "
+            f"{plan.horizon} days after it, which training never saw. Test scores:</p>" + _cards(cards))
+
+
+def _at_risk_html(expl: pd.DataFrame, active: pd.DataFrame, plan: _ChurnPlan) -> str:
+    top = expl.sort_values("churn_risk", ascending=False).head(_ROWS)
+    rows = []
+    for cid, r in top.iterrows():
+        value = active["monetary"].get(cid) if "monetary" in active.columns else None
+        status = active["problem_status"].get(cid) if "problem_status" in active.columns else None
+        rows.append([_e(cid), _pct(float(r["churn_risk"])), _fmt(value, ",.0f"),
+                     "–" if status is None or pd.isna(status) else _e(status), _e(r.get("explanation", ""))])
+    n_high = int((expl["churn_risk"] >= 0.3).sum())
+    return (f"<h3>Customers at risk now ({n_high} of {len(expl):,} active customers at 30 % or more)</h3>"
+            f"<p>Risk of churning in the {plan.horizon} days after {plan.now:%Y-%m-%d}, with the features that "
+            "push it up the most (model contributions).</p>"
+            + _table(["customer", "risk", "value", "problem", "top contributing features"], rows, "wide"))
+
+
+def _forecast_html(forecast: pd.DataFrame, plan: _ChurnPlan) -> str:
+    rows = []
+    for _, r in forecast.head(_ROWS).iterrows():
+        rows.append([_e(r.get("issue_id", "")), _e(r.get("label", "")), _fmt(r.get("affected"), ".0f"),
+                     _fmt(r.get("silent"), ".0f"), _fmt(r.get("already_churned"), ".0f"),
+                     _fmt(r.get("active"), ".0f"),
+                     f"{_fmt(r.get('expected_churn'))} [{_fmt(r.get('expected_churn_low'))}, "
+                     f"{_fmt(r.get('expected_churn_high'))}]",
+                     _fmt(r.get("expected_excess_churn"), "+.1f"), _fmt(r.get("value_at_risk"), ",.0f"),
+                     _fmt(r.get("high_value_at_risk"), ".0f")])
+    return (f"<h3>Churn forecast per open issue (next {plan.horizon} days if unfixed)</h3>"
+            "<p>Affected customers (vocal and silent), the expected further churn among the active ones with "
+            "a 95 % interval of the outcome noise (not the model's error), the excess over customers without "
+            "an open issue, and the value at risk (risk × RFM monetary value). Largest value at risk first.</p>"
+            + _table(["issue", "keywords", "affected", "silent", "already churned", "active", "expected churn",
+                      "excess", "value at risk", "high-value at risk"], rows, "wide num"))
+
+
+def _winback_html(wb: pd.DataFrame, issue_id: Any, forecast: pd.DataFrame) -> str:
+    label = forecast.set_index("issue_id")["label"].get(issue_id, "") if "label" in forecast.columns else ""
+    states = wb["state"].value_counts() if "state" in wb.columns else pd.Series(dtype="int64")
+    rows = []
+    for _, r in wb.head(_ROWS).iterrows():
+        msg = f"{_e(r.get('message_zh', ''))}<br><small>{_e(r.get('message_en', ''))}</small>"
+        rows.append([_e(r.get("rank", "")), _e(r.get("customer_id", "")), _e(r.get("state", "")),
+                     _fmt(r.get("value"), ",.0f"), _fmt(r.get("likelihood"), ".2f"), msg])
+    head = (f"<h3>Win-back list once issue {_e(issue_id)} ({_e(label)}) is fixed</h3>"
+            f"<p>The issue with the largest value at risk. {len(wb):,} customers it affected churned "
+            f"({int(states.get('churned', 0)):,}) or went quiet ({int(states.get('quiet', 0)):,}), ranked by "
+            "value × win-back likelihood, with the suggested message per archetype and non-complaint reason "
+            "(the date in the message is the end of the data; <code>voc churn winback --fixed-at</code> "
+            "exports the full list).</p>")
+    if not rows:
+        return head
+    return head + _table(["rank", "customer", "state", "value", "likelihood", "suggested message"], rows, "wide")
 
 
 # ---------------------------------------------------------------------------- output
@@ -676,7 +1001,7 @@ window.addEventListener("load", function () {
 });
 """
 
-_WIDE = {"summary", "sentiment-over-time", "non-complaint-reasons", "personas", "issues-churn"}
+_WIDE = {"summary", "sentiment-over-time", "non-complaint-reasons", "personas", "issues-churn", "churn-winback"}
 
 
 def _write_outputs(sections: list[Section], output_html: Path, png_dir: Path, title: str, source: str) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["cjk_font", "ChartStyle", "barh_chart", "sentiment_time_chart", "issue_chart"]
+__all__ = ["cjk_font", "ChartStyle", "barh_chart", "sentiment_time_chart", "issue_chart", "forecast_chart"]
 
 SENTIMENT_COLORS = {"negative": "#d62728", "neutral": "#9e9e9e", "positive": "#2ca02c"}
 _FONT_SUFFIXES = (".ttf", ".otf", ".ttc")
@@ -217,4 +217,30 @@ def issue_chart(labels: Sequence[str], sizes: Sequence[float], churn: Sequence[f
             axes[1].set_xlabel("churn rate of affected customers (%)")
             axes[1].set_xlim(0, max(pct + [1.0]) * 1.2)
         axes[0].set_title(title, loc="left", fontsize=12)
+        return _png(fig)
+
+
+def forecast_chart(table: pd.DataFrame, style: ChartStyle, *, top: int = 10) -> bytes:
+    """Expected churn per open issue (:func:`voc.churn.plot_issue_forecast`) drawn off-screen.
+
+    Args:
+        table: Output of :func:`voc.churn.issue_forecast` (largest value at risk first).
+        style: Fonts and labels (issue labels on the axis only with a CJK font, else ``issue <id>``).
+        top: Issues shown.
+
+    Returns:
+        PNG bytes.
+    """
+    import matplotlib
+
+    from voc.churn import plot_issue_forecast
+
+    with matplotlib.rc_context(style.rc()):
+        n = min(top, len(table))
+        fig = _figure(style, 9.5, max(2.2, 0.45 * n + 1.6))
+        ax = fig.add_subplot()
+        plot_issue_forecast(table, ax=ax, top=top, chinese_labels=style.chinese)
+        title = ax.get_title()
+        ax.set_title("")
+        ax.set_title(title, loc="left", fontsize=12)
         return _png(fig)
