@@ -52,9 +52,12 @@ Example:
 
 from __future__ import annotations
 
+import json
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -86,169 +89,29 @@ class PlantedIssue:
     weight: float = 1.0
 
 
-DEFAULT_ISSUES: tuple[PlantedIssue, ...] = (
-    PlantedIssue(
-        "refund_delay",
-        "退款不到账",
-        ("after_sales", "account_payment"),
-        (
-            ("退货都寄回去一个星期了，退款还没到账，到底什么时候退", "impatience", "urge"),
-            ("申请退款十天了还没到账，钱呢？？", "anger", "refund_return"),
-            ("商家说已经退款了，可退款根本没到账", "anxiety", "refund_return"),
-            ("退款退了半个月还没到账，我是真的无语", "disappointment", "venting"),
-            ("说好的3个工作日退款到账，现在都第8天了", "impatience", "urge"),
-            ("取消订单的退款一直没到账，页面一直显示退款中", "anxiety", "refund_return"),
-            ("退款进度查不到，钱也没到账，这算怎么回事", "anger", "complaint"),
-            ("东西退了退款却不到账，这操作我是第一次见，气死了", "anger", "venting"),
-            ("退款到账时间一拖再拖，急着用钱啊", "anxiety", "urge"),
-            ("退货签收好几天了，退款还卡在审核中，一直没到账", "impatience", "refund_return"),
-            ("原路退回的退款到现在都没到账，微信零钱里也没有", "anxiety", "refund_return"),
-            ("等退款到账等到怀疑人生，一分钱都没退回来", "resignation", "venting"),
-            ("退款还没到账，麻烦尽快处理一下", "neutral", "urge"),
-        ),
-        ("self_service_fail", "refund_status_query"),
-        churn_lift=0.35,
-        weight=1.3,
-    ),
-    PlantedIssue(
-        "delivery_late_wrong",
-        "外卖送错/超时",
-        ("logistics",),
-        (
-            ("外卖超时一个小时才送到，饭都凉透了", "anger", "venting"),
-            ("点的牛肉面送成了炒饭，外卖送错了还不给换", "anger", "complaint"),
-            ("骑手显示已送达，人根本没来，我的外卖呢", "anger", "complaint"),
-            ("外卖又超时了，预计30分钟送达结果等了80分钟", "impatience", "venting"),
-            ("外卖送错餐了，我的奶茶变成了别人的咖啡", "disappointment", "complaint"),
-            ("外卖配送超时还让我给好评？汤都洒了", "anger", "venting"),
-            ("骑手提前点了送达，外卖半小时后才送到", "anger", "complaint"),
-            ("中午点的外卖下午一点半才送到，午休全没了", "disappointment", "venting"),
-            ("外卖少送了一份饮料，备注写了也没用", "disappointment", "compensation"),
-            ("每次点外卖都超时，这配送速度是在散步吗", "impatience", "venting"),
-            ("地址写得清清楚楚外卖还能送错楼，骑手也不打电话", "anger", "complaint"),
-            ("外卖送到的时候已经凉了，超时也没有任何补偿", "disappointment", "compensation"),
-            ("外卖今天又晚送了四十分钟", "neutral", "venting"),
-        ),
-        ("cancel", "late_delivery"),
-        churn_lift=0.10,
-        weight=1.2,
-    ),
-    PlantedIssue(
-        "hotline_unreachable",
-        "客服电话打不通",
-        ("customer_service",),
-        (
-            ("客服电话打了二十多次都打不通，一直占线", "anger", "complaint"),
-            ("人工客服永远在排队，前面还有99人", "impatience", "venting"),
-            ("打客服热线听了半小时音乐，最后自动挂断了", "anger", "venting"),
-            ("客服电话转人工转不过去，只有机器人在那里答非所问", "disappointment", "venting"),
-            ("客服热线根本打不进去，按了八百个键还是没人接", "anger", "venting"),
-            ("客服热线一直忙音，在线客服也是机器人，服了", "resignation", "venting"),
-            ("客服电话晚上打没人接，白天打排队一小时", "impatience", "complaint"),
-            ("想转人工客服，语音菜单一直让我重新选择", "impatience", "venting"),
-            ("客服热线打通了又被挂断，来来回回五六次", "anger", "complaint"),
-            ("400客服电话打不通，邮件也没人回", "disappointment", "complaint"),
-            ("智能客服听不懂人话，人工客服电话又打不进", "anger", "venting"),
-            ("排队等人工客服等了四十分钟，轮到我直接断线了", "anger", "venting"),
-            ("客服电话占线一整天了", "neutral", "venting"),
-        ),
-        ("self_service_fail", "ivr_abandoned"),
-        churn_lift=0.30,
-        weight=0.9,
-    ),
-    PlantedIssue(
-        "app_crash",
-        "app闪退",
-        ("app_website",),
-        (
-            ("app一打开就闪退，更新了也没用", "anger", "help_request"),
-            ("更新到新版本以后app闪退，登录不了", "anxiety", "help_request"),
-            ("付款的时候app突然闪退，订单也没了", "anger", "help_request"),
-            ("每次点进订单页面app就闪退，手机重启也没用", "impatience", "help_request"),
-            ("这app闪退得也太频繁了吧，卸载重装三次了", "anger", "venting"),
-            ("新版本app天天崩溃，一打开就白屏然后闪退", "disappointment", "venting"),
-            ("app卡死闪退，购物车里的东西全没了", "anger", "venting"),
-            ("安卓手机打开app秒退，什么都点不了", "impatience", "help_request"),
-            ("app登录页面一直闪退，验证码都输不进去", "anxiety", "help_request"),
-            ("app更新后频繁闪退，能不能好好测试再上线", "anger", "complaint"),
-            ("闪退闪退还是闪退，这个app根本没法用", "resignation", "venting"),
-            ("点开app消息中心就崩溃退出，这bug多久了", "impatience", "venting"),
-            ("app最近老是闪退", "neutral", "help_request"),
-        ),
-        ("self_service_fail", "app_crash"),
-        churn_lift=0.25,
-        weight=1.0,
-    ),
-    PlantedIssue(
-        "unclear_charge",
-        "扣费不明",
-        ("price_billing", "account_payment"),
-        (
-            ("账户莫名其妙被扣费30块，也没说是什么费用", "anger", "complaint"),
-            ("话费被乱扣费了，账单里有一笔看不懂的增值业务", "anger", "complaint"),
-            ("银行卡无缘无故扣款两次，扣费明细也查不到", "anxiety", "inquiry"),
-            ("这个月账单多扣费50元，不知道扣的是什么钱", "anxiety", "inquiry"),
-            ("莫名其妙的扣费，我根本没开通过这个业务", "anger", "complaint"),
-            ("明明没消费却扣了我的钱，扣款记录也看不明白", "anger", "complaint"),
-            ("每个月都有一笔不明扣费，问了也说不清楚", "disappointment", "complaint"),
-            ("套餐外扣费一大堆，完全不知道费用怎么产生的", "anger", "venting"),
-            ("被偷偷扣费了，流量包我根本没订", "anger", "complaint"),
-            ("查了下扣费记录，多了好几笔不明费用", "anxiety", "inquiry"),
-            ("余额突然被扣费一百多，账单上说是服务费？什么服务费", "anger", "complaint"),
-            ("扣费短信都没有就直接扣钱，这合理吗", "anger", "complaint"),
-            ("账单里有一笔扣费看不懂", "neutral", "inquiry"),
-        ),
-        ("self_service_fail", "bill_query"),
-        churn_lift=0.30,
-        weight=1.0,
-    ),
-    PlantedIssue(
-        "parcel_lost",
-        "快递丢件",
-        ("logistics",),
-        (
-            ("快递显示签收了，我根本没收到，包裹丢了吧", "anger", "complaint"),
-            ("物流信息五天没更新了，快递是不是丢件了", "anxiety", "inquiry"),
-            ("快递丢件了，快递公司和商家互相踢皮球", "anger", "complaint"),
-            ("快递包裹在中转站丢了，到现在也没人给个说法", "anger", "compensation"),
-            ("快递丢了一个星期，物流一直停在转运中心", "anxiety", "urge"),
-            ("寄的快递丢件，保价了也不赔", "anger", "compensation"),
-            ("快递员说包裹放驿站了，驿站说没有，包裹就这么没了", "anger", "complaint"),
-            ("物流卡在一个地方不动了，快递多半丢件了", "resignation", "venting"),
-            ("买的东西被快递弄丢了，只会说在核实", "disappointment", "complaint"),
-            ("快递丢件还要我自己去找快递公司，凭什么", "anger", "complaint"),
-            ("快递单号查不到物流，包裹丢了", "anxiety", "inquiry"),
-            ("快递被别人冒领，包裹丢了，签收人不是我", "anger", "complaint"),
-            ("快递包裹好像丢件了", "neutral", "inquiry"),
-        ),
-        ("self_service_fail", "tracking_stuck"),
-        churn_lift=0.15,
-        weight=0.9,
-    ),
-    PlantedIssue(
-        "auto_renewal",
-        "会员自动续费",
-        ("price_billing",),
-        (
-            ("会员到期自动续费了，根本没提醒我", "anger", "complaint"),
-            ("开了一个月会员，结果每个月都自动续费扣钱", "anger", "cancel"),
-            ("自动续费取消入口藏得太深了，找了半天找不到", "impatience", "cancel"),
-            ("明明关了自动续费，这个月又扣了会员费", "anger", "refund_return"),
-            ("会员自动续费不提醒，这不是坑人吗", "anger", "venting"),
-            ("免费试用会员到期直接自动续费扣了钱", "anger", "refund_return"),
-            ("连续包月的会员怎么取消自动续费啊", "impatience", "cancel"),
-            ("自动续费了一年会员，一下扣了两百多", "anger", "refund_return"),
-            ("会员续费前不通知，默认勾选自动续费，太套路了", "anger", "venting"),
-            ("取消了自动续费结果会员还是续了，会员费能退吗", "anxiety", "refund_return"),
-            ("不知不觉被自动续费了三个月会员", "disappointment", "venting"),
-            ("会员自动续费的坑又被我踩了", "resignation", "venting"),
-            ("会员被自动续费了", "neutral", "cancel"),
-        ),
-        ("unsubscribe", "auto_renewal"),
-        churn_lift=0.20,
-        weight=1.0,
-    ),
-)
+#: The planted issues' data (names, aspects, complaint texts, signatures, churn lifts).
+ISSUES_PATH = Path(__file__).parent / "data" / "synthetic_issues.json"
+
+
+@lru_cache(maxsize=1)
+def _load_issues() -> tuple[PlantedIssue, ...]:
+    """The :class:`PlantedIssue` objects of ``voc/data/synthetic_issues.json``, in file order (read once)."""
+    rows = json.loads(ISSUES_PATH.read_text(encoding="utf-8"))
+    return tuple(
+        PlantedIssue(
+            str(r["code"]),
+            str(r["name_zh"]),
+            tuple(r["aspects"]),
+            tuple((str(t), str(e), str(i)) for t, e, i in r["texts"]),
+            (str(r["signature"][0]), str(r["signature"][1])),
+            churn_lift=float(r["churn_lift"]),
+            weight=float(r.get("weight", 1.0)),
+        )
+        for r in rows
+    )
+
+
+DEFAULT_ISSUES: tuple[PlantedIssue, ...] = _load_issues()
 
 #: Archetype lean -> (share of customers, chance of staying silent after a problem).
 ARCHETYPE_LEANS: dict[str, tuple[float, float]] = {

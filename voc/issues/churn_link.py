@@ -1,0 +1,188 @@
+"""Churn per issue: Wilson / Newcombe intervals, excess churn and its bar chart."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["churn_by_issue", "newcombe_interval", "plot_churn_by_issue", "wilson_interval"]
+
+
+def wilson_interval(
+    x: np.ndarray | float, n: np.ndarray | float, confidence: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval for a proportion ``x / n`` (vectorised; NaN where n = 0)."""
+    from scipy.stats import norm
+
+    z = float(norm.ppf(0.5 + confidence / 2))
+    x = np.asarray(x, dtype=float)
+    n = np.asarray(n, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = x / n
+        den = 1 + z * z / n
+        centre = (p + z * z / (2 * n)) / den
+        half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
+    return centre - half, centre + half
+
+
+def newcombe_interval(
+    x1: np.ndarray | float,
+    n1: np.ndarray | float,
+    x0: np.ndarray | float,
+    n0: np.ndarray | float,
+    confidence: float = 0.95,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Newcombe hybrid score interval (method 10) for ``x1/n1 - x0/n0``."""
+    x1, n1, x0, n0 = (np.asarray(v, dtype=float) for v in (x1, n1, x0, n0))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p1, p0 = x1 / n1, x0 / n0
+    l1, u1 = wilson_interval(x1, n1, confidence)
+    l0, u0 = wilson_interval(x0, n0, confidence)
+    d = p1 - p0
+    return d - np.sqrt((p1 - l1) ** 2 + (u0 - p0) ** 2), d + np.sqrt((u1 - p1) ** 2 + (p0 - l0) ** 2)
+
+
+def churn_by_issue(
+    assignment: pd.DataFrame,
+    profiles: pd.DataFrame,
+    *,
+    issues: pd.DataFrame | None = None,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Churn of customers with each issue vs customers without it, and the customers lost to it.
+
+    For issue *i*: ``affected`` = profiled customers with at least one row of
+    *i* in ``assignment``; the comparison group is every other profiled
+    customer. ``diff`` = churn rate of the affected - churn rate of the others,
+    with a Newcombe hybrid-score interval; ``excess_churned`` = affected x diff
+    (with the interval scaled the same way) is "how many customers we lost
+    because of this issue" -- an observational estimate.
+
+    Args:
+        assignment: Rows with ``customer_id`` and ``issue_id`` (from
+            :func:`discover_issues`, optionally extended with
+            :meth:`WhoElse.as_assignment`).
+        profiles: Output of :func:`voc.customers.profile_customers` (``churned``).
+        issues: The issues table, for labels.
+        confidence: Confidence level of the intervals.
+
+    Returns:
+        One row per issue, most excess churn first: ``issue_id``, ``label``,
+        ``affected``, ``churned``, ``churn_rate``, ``others``,
+        ``others_churned``, ``churn_rate_without``, ``diff``, ``diff_low``,
+        ``diff_high``, ``excess_churned``, ``excess_low``, ``excess_high``,
+        ``significant`` (interval excludes 0).
+    """
+    if not {"customer_id", "issue_id"} <= set(assignment.columns):
+        raise ValueError("churn_by_issue: assignment needs 'customer_id' and 'issue_id' columns")
+    churned = profiles["churned"].fillna(False).astype(bool)
+    pairs = assignment[["customer_id", "issue_id"]].dropna().drop_duplicates()
+    pairs = pairs[pairs["customer_id"].isin(profiles.index)]
+    n_all, c_all = len(profiles), int(churned.sum())
+    pairs = pairs.assign(churned=churned.reindex(pairs["customer_id"]).to_numpy())
+    g = pairs.groupby("issue_id")
+    t = pd.DataFrame({"affected": g.size(), "churned": g["churned"].sum().astype(int)})
+    t["churn_rate"] = t["churned"] / t["affected"]
+    t["others"] = n_all - t["affected"]
+    t["others_churned"] = c_all - t["churned"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t["churn_rate_without"] = t["others_churned"] / t["others"]
+    t["diff"] = t["churn_rate"] - t["churn_rate_without"]
+    lo, hi = newcombe_interval(t["churned"], t["affected"], t["others_churned"], t["others"], confidence)
+    t["diff_low"], t["diff_high"] = lo, hi
+    t["excess_churned"] = t["affected"] * t["diff"]
+    t["excess_low"] = t["affected"] * t["diff_low"]
+    t["excess_high"] = t["affected"] * t["diff_high"]
+    t["significant"] = (t["diff_low"] > 0) | (t["diff_high"] < 0)
+    if issues is not None and "label" in issues.columns:
+        t.insert(0, "label", issues["label"].reindex(t.index))
+    t = t.reset_index().sort_values("excess_churned", ascending=False, kind="stable").reset_index(drop=True)
+    t.attrs["confidence"] = confidence
+    return t
+
+
+_CJK_FONTS = (
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "SimHei",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "Heiti SC",
+    "AR PL UMing CN",
+)
+
+
+def _issue_bars(
+    table: pd.DataFrame, ax: Any, top: int, chinese_labels: bool | None, width: float
+) -> tuple[pd.DataFrame, Any, list[str], list[str]]:
+    """Common set-up of a horizontal bar chart with one bar per issue.
+
+    Args:
+        table: Per-issue table with ``issue_id`` (and ``label``), best first.
+        ax: A matplotlib ``Axes``, or ``None`` for a new figure.
+        top: Rows shown (the first ``top`` of ``table``).
+        chinese_labels: Label bars with the issue labels; ``None``: only when
+            a CJK font is installed (else ``issue <id>``, which every font can draw).
+        width: Width in inches of a new figure.
+
+    Returns:
+        ``(rows, ax, names, fonts)``: the rows shown, bottom bar first; the
+        ``Axes``; the bar labels; the installed CJK fonts, preferred first.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib import font_manager
+
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    fonts = [f for f in _CJK_FONTS if f in installed]
+    if chinese_labels is None:
+        chinese_labels = bool(fonts)
+    t = table.head(top).iloc[::-1]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(width, 0.45 * len(t) + 1.5))
+    labels = t["label"] if "label" in t.columns and chinese_labels else [None] * len(t)
+    names = [
+        f"{i}: {lab}" if isinstance(lab, str) else f"issue {i}"
+        for i, lab in zip(t["issue_id"], labels, strict=True)
+    ]
+    return t, ax, names, fonts
+
+
+def plot_churn_by_issue(
+    table: pd.DataFrame, ax: Any = None, top: int = 15, chinese_labels: bool | None = None
+) -> Any:
+    """Bar chart of customers lost per issue (excess churn) with its confidence interval.
+
+    Significant issues (interval excluding 0) are red, the others grey.
+
+    Args:
+        table: Output of :func:`churn_by_issue`.
+        ax: A matplotlib ``Axes`` (default: a new figure).
+        top: Issues shown (largest excess churn first).
+        chinese_labels: Label bars with the issue labels. Default: only when a
+            CJK font (Noto Sans CJK, WenQuanYi, SimHei ...) is installed; else
+            ``issue <id>``, which every font can draw.
+
+    Returns:
+        The ``Axes``.
+    """
+    t, ax, names, fonts = _issue_bars(table, ax, top, chinese_labels, width=8)
+    err = np.vstack(
+        [
+            (t["excess_churned"] - t["excess_low"]).clip(lower=0),
+            (t["excess_high"] - t["excess_churned"]).clip(lower=0),
+        ]
+    )
+    colors = ["#c0392b" if s else "#95a5a6" for s in t["significant"]]
+    ax.barh(range(len(t)), t["excess_churned"], xerr=err, color=colors, capsize=3)
+    ax.set_yticks(range(len(t)))
+    ax.set_yticklabels(names, fontfamily=fonts[0] if fonts else None)
+    ax.axvline(0, color="black", linewidth=0.8)
+    conf = int(round(100 * table.attrs.get("confidence", 0.95)))
+    ax.set_xlabel(f"customers lost because of the issue (excess churn, {conf}% CI)")
+    ax.set_title("Churn by issue")
+    return ax

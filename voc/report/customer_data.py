@@ -1,0 +1,114 @@
+"""Customer data for the customer sections: the optional contacts / events tables, and guarded calls.
+
+The customer sections use optional modules (:mod:`voc.customers`, :mod:`voc.personas`,
+:mod:`voc.issues`, :mod:`voc.churn`); the helpers here look them up, check signatures and
+turn their warnings and errors into notes, so a failing optional step never sinks the report.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from voc.report.inputs import _parse_times
+
+#: Required columns of the optional ``contacts`` / ``events`` tables (docs/customers.md).
+_TABLE_COLUMNS = {"contacts": ("customer_id", "channel", "timestamp"), "events": ("customer_id", "timestamp", "type")}
+
+
+def _fits(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> bool:
+    try:
+        inspect.signature(fn).bind(*args, **kwargs)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _lookup(module: str, *names: str) -> list[Callable[..., Any]] | str:
+    try:
+        mod = importlib.import_module(module)
+    except ImportError:
+        return f"{module} is not available in this installation."
+    missing = [n for n in names if not callable(getattr(mod, n, None))]
+    if missing:
+        return f"{module} has no {', '.join(missing)}."
+    return [getattr(mod, n) for n in names]
+
+
+def _one_line(e: BaseException) -> str:
+    msg = str(e).splitlines()[0] if str(e) else ""
+    return f"{type(e).__name__}: {msg}"
+
+
+@dataclass
+class _History:
+    """The optional ``contacts`` / ``events`` tables, checked and with parsed timestamps."""
+
+    contacts: pd.DataFrame
+    events: pd.DataFrame
+    given: set[str] = field(default_factory=set)
+    notes: list[str] = field(default_factory=list)
+
+
+def _history_tables(extra: dict[str, pd.DataFrame | None]) -> _History:
+    """Check ``contacts`` / ``events``: required columns, readable timestamps (bad rows dropped with a note)."""
+    tables = {"contacts": _empty({"customer_id": "object", "channel": "object", "timestamp": "datetime64[ns]"}),
+              "events": _empty({"customer_id": "object", "timestamp": "datetime64[ns]", "type": "object"})}
+    given: set[str] = set()
+    notes: list[str] = []
+    for name, required in _TABLE_COLUMNS.items():
+        t = extra.get(name)
+        if t is None:
+            continue
+        missing = [c for c in required if c not in t.columns]
+        if missing:
+            notes.append(f"The {name} table lacks column(s) {', '.join(missing)} (needs {', '.join(required)}); "
+                         "it is left out.")
+            continue
+        t = t.copy()
+        ts, note = _parse_times(t, "timestamp")
+        if ts is None:
+            notes.append(f"The {name} table: {note}; it is left out.".replace(
+                "; sentiment over time is not shown.", "").replace(", so sentiment over time is not shown", ""))
+            continue
+        t["timestamp"] = ts
+        keep = t["timestamp"].notna() & t["customer_id"].notna()
+        if name == "events":
+            keep &= t["type"].notna()
+            t["type"] = t["type"].astype(str).str.strip().str.lower()
+        if int((~keep).sum()):
+            notes.append(f"{int((~keep).sum())} row(s) of the {name} table without a customer, a type or a "
+                         "readable timestamp are left out.")
+        tables[name] = t[keep].reset_index(drop=True)
+        given.add(name)
+    return _History(tables["contacts"], tables["events"], given, notes)
+
+
+def _customer_feedback(fb: pd.DataFrame, times: pd.Series) -> pd.DataFrame:
+    cf = fb.copy()
+    cf["timestamp"] = times.reindex(cf.index)
+    if "channel" not in cf.columns:
+        cf["channel"] = "unknown"
+    cf["channel"] = cf["channel"].fillna("unknown").astype(str)
+    return cf[cf["customer_id"].notna() & cf["timestamp"].notna()]
+
+
+def _empty(cols: dict[str, str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series([], dtype=d) for c, d in cols.items()})
+
+
+def _call_quiet(fn: Callable[..., Any], notes: list[str], *args: Any, **kwargs: Any) -> Any:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = fn(*args, **kwargs)
+    for w in caught:
+        line = str(w.message).splitlines()[0] if str(w.message) else ""
+        if line and line not in notes and issubclass(w.category, UserWarning):
+            notes.append(line)
+    return out
