@@ -28,6 +28,7 @@ from typing import Any, NoReturn
 import click
 
 import voc.cli as _cli
+from voc.results import MULTI_TASKS
 
 __all__ = [
     "DICT_COLUMNS",
@@ -57,7 +58,7 @@ __all__ = [
 ]
 
 #: Feedback columns that hold lists of codes (JSON lists, or ``a|b`` strings, in flat files).
-LIST_COLUMNS = ("non_complaint_reasons", "behaviors", "aspects")
+LIST_COLUMNS = MULTI_TASKS
 #: Feedback columns that hold a dict (JSON object in flat files).
 DICT_COLUMNS = ("evidence",)
 #: Output extensions :func:`write_output` accepts.

@@ -21,11 +21,11 @@ from typing import Any
 
 import pandas as pd
 
+from voc.results import FLAT_COLUMNS
+
 __all__ = ["analyze_frame", "analyze_batch", "default_analyzer", "OUTPUT_COLUMNS"]
 
-OUTPUT_COLUMNS = ("sentiment", "sentiment_score", "emotion", "intent", "non_complaint_reasons",
-                  "complaint_stage", "behaviors", "aspects", "journey_stage", "temperament", "error",
-                  "evidence")
+OUTPUT_COLUMNS = (*FLAT_COLUMNS, "evidence")
 
 _lock = threading.Lock()
 _default: Any = None

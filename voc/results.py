@@ -19,6 +19,8 @@ MULTI_TASKS = ("non_complaint_reasons", "behaviors", "aspects")
 #: Column order of :meth:`Result.to_dict` after sentiment / sentiment_score.
 FLAT_ORDER = ("emotion", "intent", "non_complaint_reasons", "complaint_stage", "behaviors", "aspects",
               "journey_stage", "temperament")
+#: The columns of :meth:`Result.to_dict`, in order.
+FLAT_COLUMNS = ("sentiment", "sentiment_score", *FLAT_ORDER, "error")
 
 
 @dataclass(frozen=True)

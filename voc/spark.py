@@ -44,6 +44,8 @@ import warnings
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from voc.results import FLAT_COLUMNS, MULTI_TASKS
+
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
     from pyspark.sql import DataFrame
@@ -52,20 +54,8 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["analyze_spark", "get_analyzer", "result_schema", "RESULT_COLUMNS", "LOAD_LOG_ENV"]
 
 #: Columns added by :func:`analyze_spark`, in order (the keys of ``Result.to_dict()``).
-RESULT_COLUMNS = (
-    "sentiment",
-    "sentiment_score",
-    "emotion",
-    "intent",
-    "non_complaint_reasons",
-    "complaint_stage",
-    "behaviors",
-    "aspects",
-    "journey_stage",
-    "temperament",
-    "error",
-)
-_LIST_COLUMNS = frozenset({"non_complaint_reasons", "behaviors", "aspects"})
+RESULT_COLUMNS = FLAT_COLUMNS
+_LIST_COLUMNS = frozenset(MULTI_TASKS)
 _FLOAT_COLUMNS = frozenset({"sentiment_score"})
 
 #: Environment variable naming a file to which every analyzer load appends a line.

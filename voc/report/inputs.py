@@ -9,10 +9,12 @@ from typing import Any
 
 import pandas as pd
 
+from voc.results import MULTI_TASKS
+
 #: Columns that mark a frame as already analyzed (from ``voc.analyze_frame`` or ``voc analyze``).
 RESULT_COLUMNS = ("sentiment", "sentiment_score", "emotion", "intent", "non_complaint_reasons",
                   "complaint_stage", "aspects")
-_LIST_COLUMNS = ("non_complaint_reasons", "behaviors", "aspects")
+_LIST_COLUMNS = MULTI_TASKS
 _READERS = (".csv", ".tsv", ".jsonl", ".json", ".parquet", ".xlsx", ".xls")
 
 
