@@ -99,7 +99,7 @@ def analyze_frame(df: pd.DataFrame, text_col: str = "text", *, nlp: Any = None, 
 
 
 def mask_column(values: pd.Series) -> pd.Series:
-    """PII-mask every str (or bytes) value of a column; other values are kept as they are."""
+    """PII-mask every str value of a column; other values (None, NaN, bytes, numbers) are kept as they are."""
     from voc.text import Normalizer
 
     pii_only = Normalizer(fullwidth=False, t2s=False, nfkc=False, strip_control=False, collapse_space=False,
