@@ -6,8 +6,11 @@
   + the authored corpus (the only source of much neutral text), one shared vectorizer "A".
 - emotion: NLPCC 2013 (train split, 'surprise' dropped) + the authored corpus, vectorizer "A".
 - intent, non_complaint_reasons, complaint_stage, behaviors, aspects, journey_stage,
-  temperament: the authored corpus train split, vectorizer "B".
-Cue blending strength and multi-label thresholds are chosen on the authored dev split.
+  temperament: the authored corpus train split + the real corpus (voc_real_zh) train split,
+  vectorizer "B".
+- Every task also learns from the hand-labelled real texts of ``voc_real_zh`` (train split),
+  repeated ``w`` times; ``w`` and the regularisation ``C`` are chosen per task on the **real**
+  dev split, and so are the cue strength (beta) and multi-label thresholds.
 Test-split scores are printed and written to docs/ACCURACY.md by scripts/evaluate_default.py.
 """
 
@@ -35,6 +38,7 @@ from voc.training import evaluate  # noqa: E402
 EMOTION_TO_POLARITY = {"neutral": "neutral", "delight": "positive", "anger": "negative",
                        "disappointment": "negative", "anxiety": "negative"}
 CORPUS_WEIGHT = 3  # the authored corpus is small but in-domain: repeat it
+REAL_WEIGHTS = (1, 2, 4)  # repetitions of the real labelled texts, chosen per task on the real dev split
 
 
 def public_sentiment(split: str) -> pd.DataFrame:
@@ -63,43 +67,51 @@ def main() -> None:
         return [r.text for r in norm.pipe(list(texts))]
 
     voc_train = load_frame("voc_zh", split="train")
-    voc_dev = load_frame("voc_zh", split="dev")
+    real_train = load_frame("voc_real_zh", split="train")
+    real_dev = load_frame("voc_real_zh", split="dev")
     vt = clean(voc_train["text"])
+    rt = clean(real_train["text"])
+    dev_texts = list(real_dev["text"])
 
     pub = public_sentiment("train")
     pt = clean(pub["text"])
     emo = load_frame("nlpcc2013_emotion", split="train")
     emo = emo[emo["emotion"].isin(tax.codes("emotion"))]
     et = clean(emo["text"])
-    print(f"data: voc_zh train {len(vt)}, public sentiment {len(pt)}, nlpcc emotion {len(et)} "
-          f"({time.time() - t0:.0f}s)")
+    print(f"data: voc_zh train {len(vt)}, voc_real_zh train {len(rt)} (dev {len(dev_texts)}), "
+          f"public sentiment {len(pt)}, nlpcc emotion {len(et)} ({time.time() - t0:.0f}s)")
 
-    vec_a = make_vectorizer(max_features=args.max_features_a, min_df=2).fit(pt + vt * CORPUS_WEIGHT)
-    vec_b = make_vectorizer(max_features=args.max_features_b, min_df=2).fit(vt)
-    comps = {}
-    comps["sentiment"] = SklearnTextClassifier(vectorizer=vec_a, C=4.0).fit(
-        pt + vt * CORPUS_WEIGHT, list(pub["sentiment"]) + list(voc_train["sentiment"]) * CORPUS_WEIGHT)
-    comps["emotion"] = SklearnTextClassifier(vectorizer=vec_a, C=2.0).fit(
-        et + vt * CORPUS_WEIGHT, list(emo["emotion"]) + list(voc_train["emotion"]) * CORPUS_WEIGHT)
-    chosen_c = {}
-    for task in TASKS[2:]:
+    vec_a = make_vectorizer(max_features=args.max_features_a, min_df=2).fit(pt + vt * CORPUS_WEIGHT + rt * 2)
+    vec_b = make_vectorizer(max_features=args.max_features_b, min_df=2).fit(vt + rt)
+
+    def dev_f1(clf: SklearnTextClassifier, task: str) -> float:
+        return evaluate(clf, (dev_texts, list(real_dev[task])), task=task, split=None,
+                        label_col="label")[task]["macro_f1"]
+
+    comps, chosen_c, chosen_w = {}, {}, {}
+    base = {"sentiment": (pt, list(pub["sentiment"]), vec_a, (2.0, 4.0)),
+            "emotion": (et, list(emo["emotion"]), vec_a, (1.0, 2.0, 4.0))}
+    for task in TASKS:
         multi = tax.is_multi(task)
-        y = [list(v) for v in voc_train[task]] if multi else list(voc_train[task])
+        extra_x, extra_y, vec, grid_c = base.get(task, ([], [], vec_b, (2.0, 4.0, 8.0)))
+        y_voc = [list(v) for v in voc_train[task]] if multi else list(voc_train[task])
+        y_real = [list(v) for v in real_train[task]] if multi else list(real_train[task])
+        rep = CORPUS_WEIGHT if task in base else 1
         best = None
-        for C in (2.0, 4.0, 8.0, 16.0):  # regularisation chosen on the dev split
-            clf = SklearnTextClassifier(vectorizer=vec_b, multi_label=multi, C=C,
-                                        labels=tax.codes(task) if multi else None).fit(vt, y)
-            f1 = evaluate(clf, (list(voc_dev["text"]), list(voc_dev[task])), task=task, split=None,
-                          label_col="label")[task]["macro_f1"]
+        for C, w in itertools.product(grid_c, REAL_WEIGHTS):
+            clf = SklearnTextClassifier(vectorizer=vec, multi_label=multi, C=C,
+                                        labels=tax.codes(task) if multi else None)
+            clf.fit(extra_x + vt * rep + rt * w, extra_y + y_voc * rep + y_real * w)
+            f1 = dev_f1(clf, task)
             if best is None or f1 > best[0] + 1e-9:
-                best = (f1, C, clf)
-        comps[task] = best[2]
-        chosen_c[task] = best[1]
-        print(f"  {task}: C={best[1]} (dev macro-F1 {best[0]:.3f} before cue blending)")
+                best = (f1, C, w, clf)
+        comps[task], chosen_c[task], chosen_w[task] = best[3], best[1], best[2]
+        print(f"  {task}: C={best[1]} real weight={best[2]} (real dev macro-F1 {best[0]:.3f} before cues) "
+              f"({time.time() - t0:.0f}s)")
     comps = {t: comps[t] for t in TASKS}
     print(f"trained {len(comps)} tasks ({time.time() - t0:.0f}s)")
 
-    # choose cue strength (beta) and multi-label thresholds on the dev split
+    # choose cue strength (beta) and multi-label thresholds on the real dev split
     nlp = Analyzer(comps)
     blend, thresholds = {}, {}
     for task in ("emotion", "complaint_stage", "non_complaint_reasons", "behaviors", "aspects"):
@@ -108,7 +120,7 @@ def main() -> None:
         best = (-1.0, 0.0, 0.5)
         for beta, thr in grid:
             nlp.blend[task], nlp.thresholds[task] = beta, thr
-            f1 = evaluate(nlp, voc_dev, task=task, split=None)[task]["macro_f1"]
+            f1 = evaluate(nlp, real_dev, task=task, split=None)[task]["macro_f1"]
             if f1 > best[0] + 1e-9:
                 best = (f1, beta, thr)
         blend[task] = best[1]
@@ -123,7 +135,9 @@ def main() -> None:
     out = Path(args.out)
     nlp.to_disk(out)
     size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
-    meta = {"C": chosen_c, "trained_on": {"voc_zh_train": len(vt), "public_sentiment_train": len(pt), "nlpcc_emotion_train": len(et)},
+    meta = {"C": chosen_c, "real_weight": chosen_w,
+            "trained_on": {"voc_zh_train": len(vt), "voc_real_zh_train": len(rt), "public_sentiment_train": len(pt),
+                           "nlpcc_emotion_train": len(et)},
             "blend": blend, "thresholds": thresholds, "size_bytes": size}
     (out / "training.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
     print(f"saved to {out} ({size / 1e6:.1f} MB) in {time.time() - t0:.0f}s")

@@ -74,7 +74,7 @@ class _LazyGroup(click.Group):
     """A group whose sub-groups live in their own modules, imported only when used."""
 
     lazy = {"customers": "voc.cli_customers:customers", "journey": "voc.cli_journey:journey",
-            "churn": "voc.cli_churn:churn"}
+            "churn": "voc.cli_churn:churn", "label": "voc.cli_label:label"}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *self.lazy])

@@ -48,7 +48,7 @@ def corpora_dir() -> Path:
 
 def list_corpora() -> list[str]:
     """Names accepted by :func:`load` and :func:`load_frame`."""
-    return ["voc_zh", *PUBLIC]
+    return [*LABELLED, *PUBLIC]
 
 
 def split_of(key: str, train: int = 80, dev: int = 10) -> str:
@@ -70,12 +70,16 @@ def _read_table(path: Path) -> pd.DataFrame:
     raise ValueError(f"unsupported file type {suffix!r} (use .csv, .jsonl, .json or .parquet)")
 
 
-def _load_voc_zh(root: Path) -> pd.DataFrame:
+#: Labelled corpora stored as ``<name>/{train,dev,test}.jsonl`` and the script that builds each.
+LABELLED = {"voc_zh": "corpora/tools/build_voc_zh.py", "voc_real_zh": "corpora/tools/build_voc_real_zh.py"}
+
+
+def _load_labelled(root: Path, name: str) -> pd.DataFrame:
     parts = []
     for split in SPLITS:
-        path = root / "voc_zh" / f"{split}.jsonl"
+        path = root / name / f"{split}.jsonl"
         if not path.exists():
-            raise FileNotFoundError(f"{path} not found; build it with corpora/tools/build_voc_zh.py")
+            raise FileNotFoundError(f"{path} not found; build it with {LABELLED[name]}")
         df = pd.read_json(path, lines=True, dtype=False)
         df["split"] = split
         parts.append(df)
@@ -124,7 +128,8 @@ def load_frame(name: str, split: str | None = None, *, validate: bool = True) ->
             with a ``text`` column and any task columns (multi-label columns as JSON lists or
             ``a|b`` strings). User files without a ``split`` column get a deterministic one.
         split: Keep only ``"train"``, ``"dev"`` or ``"test"``; ``None`` for all.
-        validate: Check label columns against the default taxonomy (authored corpus only).
+        validate: Check label columns against the default taxonomy (the labelled corpora
+            ``voc_zh`` and ``voc_real_zh`` only).
 
     Returns:
         The DataFrame.
@@ -136,8 +141,8 @@ def load_frame(name: str, split: str | None = None, *, validate: bool = True) ->
     if split is not None and split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
     root = corpora_dir()
-    if name == "voc_zh":
-        df = _load_voc_zh(root)
+    if name in LABELLED:
+        df = _load_labelled(root, name)
         if validate:
             tax = load_taxonomy()
             for task in TASKS:

@@ -72,6 +72,7 @@ STAGES: tuple[str, ...] = (
     "recurred",
 )
 STAGE_ZH: dict[str, str] = {
+    "none": "无",
     "problem_found": "发现问题",
     "seeking_help": "寻求解决",
     "in_progress": "解决中",

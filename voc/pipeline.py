@@ -26,6 +26,7 @@ from __future__ import annotations
 import copy
 import json
 import shutil
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -143,6 +144,40 @@ class Analyzer:
             else:
                 out.append({"label": value.label or None, "score": value.score})
         return out
+
+    def predict_proba(self, task: str, texts: Sequence[Any]) -> tuple[list[str], np.ndarray]:
+        """The model's probabilities for one task, before cue blending and thresholds.
+
+        Args:
+            task: A task of this analyzer.
+            texts: Texts (normalized and truncated like :meth:`pipe`); unusable items
+                (None, NaN, numbers, empty) get a row of NaN.
+
+        Returns:
+            ``(classes, P)`` with ``P`` of shape ``(len(texts), len(classes))``.
+
+        Raises:
+            KeyError: Unknown task.
+        """
+        if task not in self.components:
+            raise KeyError(f"unknown task {task!r}; this analyzer has {self.tasks}")
+        comp = self.components[task]
+        classes = list(comp.classes_)
+        clean: list[str | None] = []
+        for item in texts:
+            try:
+                t = self.normalizer(coerce_text(item)).text[: self.max_length]
+                clean.append(t if t.strip() else None)
+            except (TypeError, ValueError):
+                clean.append(None)
+        out = np.full((len(clean), len(classes)), np.nan)
+        good = [i for i, t in enumerate(clean) if t is not None]
+        if good:
+            only = copy.copy(self)
+            only.components = {task: comp}
+            probs, _ = only._probabilities([clean[i] for i in good])
+            out[good] = probs[task]
+        return classes, out
 
     def replace(self, task: str, component: Any) -> None:
         """Use ``component`` for ``task`` (e.g. a SnowNLP or transformers model)."""
@@ -267,7 +302,7 @@ class Analyzer:
         p = p / (float(p.sum()) or 1.0)
         j = int(np.argmax(p))
         pred = _fast_single(task, classes, p.tolist(), j)
-        ev = tuple(Evidence(m.text, m.start, m.end) for m in by_label.get(classes[j], []))
+        ev = tuple(Evidence(m.text, m.start, m.end) for m in by_label.get(classes[j], []) if meaningful_span(m.text))
         return Prediction(label=pred.label, score=pred.score, scores=pred.scores, evidence=ev) if ev else pred
 
     def _multi(self, task: str, comp: Any, classes: list[str], p: np.ndarray,
@@ -280,10 +315,10 @@ class Analyzer:
         labels = []
         for j in sorted(above.tolist(), key=lambda k: -p[k]):
             label = classes[j]
-            ev = tuple(Evidence(m.text, m.start, m.end) for m in by_label.get(label, []))
+            ev = tuple(Evidence(m.text, m.start, m.end) for m in by_label.get(label, []) if meaningful_span(m.text))
             if not ev and X is not None and hasattr(comp, "top_features_sparse"):
                 lo, hi = X.indptr[i], X.indptr[i + 1]
-                ev = _model_evidence(text, comp.top_features_sparse(X.indices[lo:hi], X.data[lo:hi], label, k=2))
+                ev = _model_evidence(text, comp.top_features_sparse(X.indices[lo:hi], X.data[lo:hi], label, k=6))
             labels.append(Label(label=label, score=float(p[j]), evidence=ev))
         return labels
 
@@ -342,13 +377,38 @@ def _fast_single(task: str, classes: list[str], row: list[float], j: int) -> Pre
     return Prediction(label=classes[j], score=score, scores=scores)
 
 
-def _model_evidence(text: str, grams: list[str]) -> tuple[Evidence, ...]:
-    out = []
+#: Single characters that are words on their own and may stand as evidence.
+SINGLE_CHAR_WORDS = frozenset("坑烂差慢贵骗赞棒爽糟臭吵脏凉碎漏假坏退赔催急气烦怒哭滚呸慌怕累")
+
+
+def meaningful_span(span: str) -> bool:
+    """Whether ``span`` can stand as evidence: not only punctuation, spaces or digits, and
+    not a single character unless it is a word on its own (:data:`SINGLE_CHAR_WORDS`) or an
+    emoji/symbol."""
+    core = [c for c in span if not (c.isspace() or unicodedata.category(c)[0] in "PZC" or c.isdigit())]
+    if len(core) >= 2:
+        return True
+    if len(core) == 1:
+        c = core[0]
+        return c in SINGLE_CHAR_WORDS or unicodedata.category(c) == "So"
+    return False
+
+
+def _model_evidence(text: str, grams: list[str], k: int = 2) -> tuple[Evidence, ...]:
+    out: list[Evidence] = []
     for g in grams:
-        k = text.find(g)
-        if k >= 0 and g.strip():
-            out.append(Evidence(g, k, k + len(g), source="model"))
+        g = g.strip(_EDGE_PUNCT)
+        if not meaningful_span(g):
+            continue
+        pos = text.find(g)
+        if pos >= 0 and not any(e.start <= pos < e.end or pos <= e.start < pos + len(g) for e in out):
+            out.append(Evidence(g, pos, pos + len(g), source="model"))
+        if len(out) >= k:
+            break
     return tuple(out)
+
+
+_EDGE_PUNCT = " \t，。！？、；：,.!?;:…~～\"'“”‘’（）()【】[]《》<>-—"
 
 
 def _write_cues(lexicon: Lexicon, path: Path) -> None:

@@ -12,6 +12,7 @@ Usage: python corpora/tools/build_voc_zh.py
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -77,6 +78,31 @@ def top_cues(rows: list[dict], task: str) -> list[tuple[str, str, float, int]]:
     return out
 
 
+#: A solved problem is named in the text: such rows keep journey_stage ``resolved``.
+SOLVED_CUE = re.compile(r"退回|退了|解决|修好|处理|到账|补|赔|好了|恢复|找回|换了|退款|终于|申诉|帮我|要回|自己")
+
+
+def migrate_journey_none(rows: list[dict]) -> int:
+    """Rule R21 (taxonomy v1.1): ``journey_stage = none`` when the text has no problem-solving journey.
+
+    The batches were written under R14, which had no ``none`` and used conventions instead
+    (praise -> resolved, plain question -> seeking_help, suggestion/filler -> problem_found).
+    A row moves to ``none`` when nothing in its labels shows a problem: complaint_stage
+    ``none``, no reason, no behaviour, sentiment not negative, intent praise / inquiry /
+    suggestion / other, journey problem_found / seeking_help / resolved, and (for
+    ``resolved``) no word in the text that names a solved problem (:data:`SOLVED_CUE`).
+    """
+    n = 0
+    for r in rows:
+        if (r["complaint_stage"] == "none" and not r["non_complaint_reasons"] and not r["behaviors"]
+                and r["sentiment"] != "negative" and r["intent"] in ("praise", "inquiry", "suggestion", "other")
+                and r["journey_stage"] in ("problem_found", "seeking_help", "resolved")
+                and not (r["journey_stage"] == "resolved" and SOLVED_CUE.search(r["text"]))):
+            r["journey_stage"] = "none"
+            n += 1
+    return n
+
+
 def main() -> None:
     rows = []
     for path in sorted((OUT / "raw").glob("batch_*.jsonl")):
@@ -91,6 +117,8 @@ def main() -> None:
             if not isinstance(vals, list) or any(x not in codes for x in vals):
                 bad.append(r["id"])
     rows = [r for r in rows if r["id"] not in set(bad)]
+    migrated = migrate_journey_none(rows)
+    print(f"journey_stage -> none (rule R21 migration): {migrated} rows")
     kept, dropped, max_sim = near_duplicate_filter(rows)
     for r in kept:
         r["split"] = split_of(r["scenario"], train=70, dev=15)

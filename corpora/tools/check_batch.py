@@ -24,7 +24,7 @@ CODES = {
     "behaviors": ["direct_complaint", "negative_review", "reduced_purchase", "word_of_mouth"],
     "aspects": ["product_quality", "logistics", "price_billing", "after_sales", "customer_service",
                 "account_payment", "app_website", "privacy_security", "other"],
-    "journey_stage": ["problem_found", "seeking_help", "in_progress", "resolved", "unresolved",
+    "journey_stage": ["none", "problem_found", "seeking_help", "in_progress", "resolved", "unresolved",
                       "unsolvable", "recurred"],
     "temperament": ["none", "narcissistic", "impulsive_angry", "preachy", "sensitive"],
     "channel": ["weibo", "app_review", "ecommerce_review", "chat", "hotline_transcript", "forum",
