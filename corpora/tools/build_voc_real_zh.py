@@ -4,10 +4,11 @@
 
 Inputs (all under ``raw/``):
 
-* ``pool.jsonl``: the sampled texts with source, channel, domain, the source's weak label and
-  the stratum (written by ``corpora/tools/sample_real.py``).
-* ``plan.json``: which annotator labelled which ids, and the ids of the blind double pass.
-* ``labels/L<k>_b<nn>.tsv``: the annotators' files (id + nine task columns + note).
+* ``pool.jsonl`` (round 1) and ``pool_round2.jsonl``: the sampled texts with source, channel,
+  domain, the source's weak label and the stratum (written by ``corpora/tools/sample_real.py``).
+* ``plan.json`` / ``plan_round2.json``: which annotator labelled which ids, and the ids of the
+  blind double pass.
+* ``labels/<annotator>_<batch>.tsv``: the annotators' files (id + nine task columns + note).
 * ``adjudication.tsv`` (optional): id, task, value — the adjudicated value of a double-labelled
   item on which the two annotators disagreed.
 
@@ -44,7 +45,7 @@ MULTI = {"non_complaint_reasons", "behaviors", "aspects"}
 def read_labels(folder: Path) -> dict[str, dict[str, dict]]:
     """``{annotator: {id: row}}`` from every ``L*_b*.tsv`` file."""
     out: dict[str, dict[str, dict]] = defaultdict(dict)
-    for path in sorted(folder.glob("L*_b*.tsv")):
+    for path in sorted(folder.glob("*_*.tsv")):
         ann = path.name.split("_")[0]
         for line in path.read_text(encoding="utf-8").splitlines():
             cols = line.split("\t")
@@ -96,10 +97,21 @@ def split_for(key: str) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--root", type=Path, default=ROOT / "corpora" / "voc_real_zh")
+    ap.add_argument("--disagreements", type=Path, default=None,
+                    help="Also write the not yet adjudicated disagreements (id, task, a, b, text) to this TSV.")
     args = ap.parse_args()
     raw = args.root / "raw"
-    pool = {r["id"]: r for r in (json.loads(x) for x in (raw / "pool.jsonl").read_text(encoding="utf-8").splitlines())}
-    plan = json.loads((raw / "plan.json").read_text(encoding="utf-8"))
+    pool: dict[str, dict] = {}
+    for path in sorted(raw.glob("pool*.jsonl")):  # pool.jsonl (round 1), pool_round2.jsonl, ...
+        for line in path.read_text(encoding="utf-8").splitlines():
+            r = json.loads(line)
+            r["round"] = int(path.stem.rsplit("round", 1)[1]) if "round" in path.stem else 1
+            pool[r["id"]] = r
+    plan: dict[str, dict] = {"primary": {}, "second": {}}
+    for path in sorted(raw.glob("plan*.json")):
+        part = json.loads(path.read_text(encoding="utf-8"))
+        plan["primary"].update(part["primary"])
+        plan["second"].update(part["second"])
     labels = read_labels(raw / "labels")
     primary_of = {}
     for ann, ids in plan["primary"].items():
@@ -119,6 +131,7 @@ def main() -> None:
     # final rows: the primary annotator's labels, adjudicated values where both passes disagree
     rows = []
     double_rows = []
+    n_ruled = 0
     for rid, ann in primary_of.items():
         lab = labels.get(ann, {}).get(rid)
         if lab is None:
@@ -135,10 +148,26 @@ def main() -> None:
                     final[t] = adjud[(rid, t)]
                     adjudicated.append(t)
         p = pool[rid]
+        if p["source"] == "heimao_complaints":  # rule R31: a complaint-platform post is a filed complaint
+            ruled = [t for t, ok in (("complaint_stage", final["complaint_stage"] == "complaint"),
+                                     ("behaviors", "direct_complaint" in final["behaviors"])) if not ok]
+            final["complaint_stage"] = "complaint"
+            final["behaviors"] = sorted({*final["behaviors"], "direct_complaint"})
+            n_ruled += bool(ruled)
         rows.append({"id": rid, "text": p["text"], **final, "source": p["source"], "channel": p["channel"],
-                     "domain": p["domain"], "source_label": p["source_label"], "stratum": p["stratum"],
+                     "domain": p["domain"], "source_label": p["source_label"], "stratum": p["stratum"], "round": p["round"],
                      "annotator": ann, "double": second is not None, "adjudicated": adjudicated,
                      "note": lab["note"]})
+
+    if args.disagreements:
+        with open(args.disagreements, "w", encoding="utf-8") as f:
+            f.write("id\ttask\ta\tb\ttext\n")
+            for d in sorted(double_rows, key=lambda d: d["id"]):
+                for t in TASKS:
+                    a, b = d[f"{t}_a"], d[f"{t}_b"]
+                    if a != b and (d["id"], t) not in adjud:
+                        fmt = (lambda v: ",".join(v) or "-") if t in MULTI else str
+                        f.write(f"{d['id']}\t{t}\t{fmt(a)}\t{fmt(b)}\t{d['text']}\n")
 
     groups = near_dup_groups({r["id"]: r["text"] for r in rows})
     first_text = {}
@@ -163,8 +192,56 @@ def main() -> None:
             f.write(json.dumps(d, ensure_ascii=False) + "\n")
     (args.root / "agreement.json").write_text(json.dumps(agree, ensure_ascii=False, indent=1), encoding="utf-8")
     write_stats(args.root, rows, agree, len(adjud))
+    fill_datasheet(args.root, rows, agree, double_rows)
+    print(f"rule R31 changed {n_ruled} heimao_complaints rows")
     print(f"{len(rows)} labelled texts; splits {Counter(r['split'] for r in rows)}; "
           f"double-labelled {len(double_rows)}; adjudicated values {len(adjud)}")
+
+
+def _replace_block(text: str, name: str, body: str) -> str:
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    if start not in text:
+        return text
+    head, rest = text.split(start, 1)
+    tail = rest.split(end, 1)[1]
+    return f"{head}{start}\n{body}\n{end}{tail}"
+
+
+def fill_datasheet(root: Path, rows: list[dict], agree: dict, double_rows: list[dict]) -> None:
+    """Write the generated tables into DATASHEET.md between its ``<!-- name:start/end -->`` markers."""
+    path = root / "DATASHEET.md"
+    if not path.exists():
+        return
+    text = path.read_text(encoding="utf-8")
+    lines = [f"Second pass on {len(double_rows)} texts (a uniform random 10 % of each round).", "",
+             "| task | Cohen's kappa | observed agreement | per-label kappa (multi-label tasks) |", "|---|---|---|---|"]
+    for t, a in agree.items():
+        per = ", ".join(f"{k} {v:.2f}" for k, v in sorted(a["per_label"].items()))
+        lines.append(f"| {t} | {a['kappa']:.3f} | {a['observed']:.3f} | {per} |")
+    text = _replace_block(text, "agreement", "\n".join(lines))
+    counts = {t: Counter(x for r in rows for x in (r[t] if t in MULTI else [r[t]])) for t in ("non_complaint_reasons", "intent")}
+    lines = ["| task | label | real positives | target |", "|---|---|---|---|"]
+    for t, c in counts.items():
+        for lab, n in sorted(c.items(), key=lambda kv: kv[1]):
+            lines.append(f"| {t} | {lab} | {n} | 80{' (short)' if n < 80 else ''} |")
+    text = _replace_block(text, "minimums", "\n".join(lines))
+    sys.path.insert(0, str(ROOT))
+    from voc.datasets import weak_sentiment
+
+    def raw(r: dict) -> str:
+        lab = r["source_label"] or ""
+        return lab.rsplit("=", 1)[-1] if r["source"] == "car_forum" else lab
+
+    pairs = [(r["source"], raw(r), r["sentiment"]) for r in rows
+             if r["source"] in ("bank_forum_comments", "car_forum", "jd_water_heater_lowstar", "meituan_restaurant")
+             and r["source_label"] and r["split"] != "test"]
+    lines = ["| source | source's label | n | hand: negative | neutral | positive | used as |", "|---|---|---|---|---|---|---|"]
+    for (src, lab), n in sorted(Counter((s, w) for s, w, _ in pairs).items()):
+        hand = Counter(h for s, w, h in pairs if s == src and w == lab)
+        used = weak_sentiment(src, lab if src != "car_forum" else f"x={lab}") or "not used"
+        lines.append(f"| {src} | {lab} | {n} | {hand['negative']} | {hand['neutral']} | {hand['positive']} | {used} |")
+    text = _replace_block(text, "weak", "\n".join(lines))
+    path.write_text(text, encoding="utf-8")
 
 
 def write_stats(root: Path, rows: list[dict], agree: dict, n_adjudicated: int) -> None:

@@ -86,6 +86,35 @@ RETRIEVE = {
     "emotion:resignation": (r"无奈|没办法|算了|认了|呵呵|唉|哎", 100),
 }
 
+#: Round 2 (after round 1 showed which labels stay rare): precise patterns, every hit not yet
+#: sampled is taken up to the quota. The rare reasons have few candidates in these pools at all.
+RETRIEVE_ROUND2 = {
+    "non_complaint_reasons:fear_retaliation": (
+        r"不敢(给)?(差评|投诉|评价|说)|怕(被)?报复|怕.{0,6}(骚扰|找麻烦|针对|打击报复|找上门)|"
+        r"(差评|投诉).{0,10}(骚扰|威胁|报复|恐吓)|不给好评就|被.{0,4}(拉黑|封号)", 100),
+    "non_complaint_reasons:privacy_concern": (
+        r"不想(实名|上传|提供|拍)|(身份证|人脸|实名|刷脸|手持).{0,12}(算了|不想|放弃|不敢|不愿)|"
+        r"怕.{0,6}(泄露|泄漏)|隐私|个人信息", 100),
+    "non_complaint_reasons:distrust_service": (
+        r"(投诉|反映|反馈|找客服|打客服|申诉|举报).{0,10}(没用|没有用|白搭|也没用|没人管|不管用|不了了之|无果|没结果|"
+        r"也白|石沉大海)|(只会|就会).{0,6}(道歉|推|敷衍|复制)|(说了|找了|打了|问了).{0,6}也没用|指望|不抱希望|有什么用", 200),
+    "non_complaint_reasons:not_bother": (
+        r"(小哥|骑手|快递员|师傅|服务员|外卖员|小姑娘|阿姨|大叔|送餐员).{0,12}(不容易|辛苦|挺累)|看在.{0,10}(份上|面子)|"
+        r"不忍心|不想为难|体谅|理解.{0,4}(辛苦|不容易)", 200),
+    "non_complaint_reasons:conflict_avoidance": (
+        r"懒得(理论|争|吵|计较|扯|跟|说)|不想(理论|争|吵|计较|扯皮|麻烦|折腾)|多一事不如少一事|算了不跟|怕麻烦|嫌麻烦|太麻烦", 200),
+    "non_complaint_reasons:let_it_go": (r"懒得退|懒得换|自认倒霉|不退了|不换了|将就|凑合着|认了", 150),
+    "non_complaint_reasons:self_reliance": (r"自己(修|弄|换|装|搞|解决|处理|动手)|重装|清.{0,2}缓存|自行(解决|处理|购买)", 120),
+    "intent:compensation": (r"赔偿|补偿|赔付|假一赔|赔钱|索赔|三倍|十倍|精神损失", 200),
+    "intent:urge": (r"催|还没(发货|到|退|处理|收到|送|回复)|怎么还没|什么时候(发货|到|退|能)|几天了|多少天了|等了.{1,4}(天|小时)", 200),
+    "intent:cancel": (r"注销|销户|退订|解绑|取消(自动续费|订单|会员|订阅)|卸载了|不用了|换.{0,3}(银行|平台|一家)", 200),
+    "intent:refund_return": (r"退款|退货|退钱|换货|申请退", 150),
+    "intent:suggestion": (r"建议|希望(能|可以|增加|优化|改进)|能不能(增加|加个|出个|改)|最好(能|可以)", 150),
+    "intent:complaint": (r"投诉|12315|举报|工商局|消协|维权|曝光", 150),
+    "temperament:narcissistic": (r"老(客户|用户|顾客)|VIP|vip|钻石|白金|金卡|年消费|我是你们", 100),
+    "temperament:preachy": (r"本质|应该.{0,12}而不是|底线|做生意|良心|企业.{0,6}(应该|要)", 100),
+}
+
 #: Labels whose authored texts seed nearest-neighbour retrieval (label -> quota).
 NN_LABELS = {
     "non_complaint_reasons:channel_blocked": 60,
@@ -139,8 +168,11 @@ class NearDupFilter:
         self.index: dict[str, list[int]] = defaultdict(list)
         self.kept: list[set[str]] = []
 
-    def add(self, text: str) -> bool:
-        sh = shingles(text)
+    def near(self, text: str) -> bool:
+        """Whether ``text`` is a near-duplicate of a kept text (nothing is added)."""
+        return self._near(shingles(text))
+
+    def _near(self, sh: set[str]) -> bool:
         counts: Counter = Counter()
         for s in sh:
             for j in self.index.get(s, ()):
@@ -148,7 +180,14 @@ class NearDupFilter:
         for j, inter in counts.items():
             union = len(sh) + len(self.kept[j]) - inter
             if union and inter / union > self.threshold:
-                return False
+                return True
+        return False
+
+    def add(self, text: str, force: bool = False) -> bool:
+        """Keep ``text`` unless it is a near-duplicate of a kept text (or ``force``); True when kept."""
+        sh = shingles(text)
+        if not force and self._near(sh):
+            return False
         k = len(self.kept)
         self.kept.append(sh)
         for s in sh:
@@ -163,7 +202,22 @@ def main() -> None:
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--max-len", type=int, default=300)
+    ap.add_argument("--round2", type=Path, default=None,
+                    help="Round 2: the round-1 pool.jsonl; writes pool_round2.jsonl with ids r-1xxxx.")
+    ap.add_argument("--round3", type=Path, nargs="+", default=None,
+                    help="Round 3: the earlier pools; writes pool_round3.jsonl (random stratum) with ids r-2xxxx.")
+    ap.add_argument("--round4", type=Path, nargs="+", default=None,
+                    help="Round 4: the earlier pools; writes pool_round4.jsonl (intent retrieval) with ids r-3xxxx.")
     args = ap.parse_args()
+    if args.round2:
+        round2(args)
+        return
+    if args.round3:
+        round3(args)
+        return
+    if args.round4:
+        round4(args)
+        return
     rng = random.Random(args.seed)
 
     rows = read_pools(args.shared)
@@ -282,6 +336,149 @@ def main() -> None:
         for r in out:
             f.write(json.dumps(r, ensure_ascii=False) + "\n")
     print(f"wrote {len(out)} rows; strata: {Counter(r['stratum'].split(':')[0] for r in out)}")
+
+
+def round2(args: argparse.Namespace) -> None:
+    """Sample round 2: precise retrieval for the labels that round 1 left rare."""
+    rng = random.Random(args.seed + 1)
+    first = [json.loads(line) for line in args.round2.read_text(encoding="utf-8").splitlines()]
+    norm = lambda t: re.sub(r"\s+", "", t)  # noqa: E731
+    ndf = NearDupFilter()
+    for r in first:
+        ndf.add(r["text"], force=True)
+    authored = set()
+    for split in ("train", "dev", "test"):
+        with open(args.authored / f"{split}.jsonl", encoding="utf-8") as f:
+            authored |= {norm(json.loads(line)["text"]) for line in f}
+    seen = {norm(r["text"]) for r in first} | authored
+    pool = []
+    for r in read_pools(args.shared):
+        k = norm(r["text"])
+        if k and k not in seen and len(r["text"]) <= args.max_len:
+            seen.add(k)
+            pool.append(r)
+    out = []
+    for key, (pattern, quota) in RETRIEVE_ROUND2.items():
+        rx = re.compile(pattern)
+        hits = [r for r in pool if rx.search(r["text"]) and "stratum" not in r]
+        rng.shuffle(hits)
+        n = 0
+        for r in hits:
+            if n >= quota:
+                break
+            if ndf.add(r["text"]):
+                r["stratum"] = f"retrieved:cue:{key}"
+                out.append(r)
+                n += 1
+        print(f"round 2 {key}: {len(hits)} hits, took {n}")
+    rng.shuffle(out)
+    for k, r in enumerate(out):
+        r["id"] = f"r-1{k:04d}"
+    with open(args.out / "pool_round2.jsonl", "w", encoding="utf-8") as f:
+        for r in out:
+            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    print(f"wrote {len(out)} round-2 rows")
+
+
+#: Round 3: a second random stratum (same sources), to grow the honest sample and the test split.
+RANDOM_QUOTA_ROUND3 = {
+    "jd_water_heater_lowstar": 250, "icbc_app_appstore": 300, "icbc_app_360": 100, "bank_forum_comments": 300,
+    "car_forum": 200, "meituan_restaurant": 250, "heimao_complaints": 0, "atec_customer_questions": 250,
+    "waimai_10k": 250, "online_shopping_10_cats": 300, "nlpcc2013_weibo": 200,
+}
+
+
+def round3(args: argparse.Namespace) -> None:
+    """Sample round 3: uniform per source, excluding everything sampled before (and near-duplicates)."""
+    rng = random.Random(args.seed + 2)
+    earlier = [json.loads(line) for p in args.round3 for line in p.read_text(encoding="utf-8").splitlines()]
+    norm = lambda t: re.sub(r"\s+", "", t)  # noqa: E731
+    ndf = NearDupFilter()
+    for r in earlier:
+        ndf.add(r["text"], force=True)
+    seen = {norm(r["text"]) for r in earlier}
+    for split in ("train", "dev", "test"):
+        with open(args.authored / f"{split}.jsonl", encoding="utf-8") as f:
+            seen |= {norm(json.loads(line)["text"]) for line in f}
+    by_source = defaultdict(list)
+    for r in read_pools(args.shared):
+        k = norm(r["text"])
+        if k and k not in seen:
+            seen.add(k)
+            by_source[r["source"]].append(r)
+    out = []
+    for source, quota in RANDOM_QUOTA_ROUND3.items():
+        rows = by_source[source]
+        rng.shuffle(rows)
+        n = 0
+        for r in rows:
+            if n >= quota:
+                break
+            if ndf.add(r["text"]):
+                r["stratum"] = "random"
+                out.append(r)
+                n += 1
+        print(f"round 3 random {source}: {n}")
+    rng.shuffle(out)
+    for k, r in enumerate(out):
+        r["id"] = f"r-2{k:04d}"
+    with open(args.out / "pool_round3.jsonl", "w", encoding="utf-8") as f:
+        for r in out:
+            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    print(f"wrote {len(out)} round-3 rows")
+
+
+#: Round 4: more of the intents that stay rare after round 2 (every hit of compensation).
+RETRIEVE_ROUND4 = {
+    "intent:compensation": (r"赔偿|补偿|赔付|假一赔|赔钱|索赔|三倍|十倍|精神损失|损失费|误工费", 200),
+    "intent:urge": (r"催|还没(发货|到|退|处理|收到|送|回复|审核|下来)|怎么还没|什么时候(发货|到|退|能|处理)|几天了|"
+                    r"多少天了|等了.{1,4}(天|小时)|尽快|赶紧", 300),
+    "intent:refund_return": (r"退款|退货|退钱|换货|申请退|退回|原路返回", 250),
+    "intent:cancel": (r"注销|销户|退订|解绑|取消(自动续费|订单|会员|订阅|开通)|卸载|不用了|换.{0,3}(银行|平台|一家)|关闭", 250),
+    "intent:suggestion": (r"建议|希望(能|可以|增加|优化|改进|早日)|能不能(增加|加个|出个|改)|最好(能|可以)|应该(增加|加|改)", 200),
+    "intent:complaint": (r"投诉|12315|举报|工商|消协|维权|曝光|说法", 200),
+}
+
+
+def round4(args: argparse.Namespace) -> None:
+    """Sample round 4: retrieval for the intents that stay rare (same rules as round 2)."""
+    rng = random.Random(args.seed + 3)
+    earlier = [json.loads(line) for p in args.round4 for line in p.read_text(encoding="utf-8").splitlines()]
+    norm = lambda t: re.sub(r"\s+", "", t)  # noqa: E731
+    ndf = NearDupFilter()
+    for r in earlier:
+        ndf.add(r["text"], force=True)
+    seen = {norm(r["text"]) for r in earlier}
+    for split in ("train", "dev", "test"):
+        with open(args.authored / f"{split}.jsonl", encoding="utf-8") as f:
+            seen |= {norm(json.loads(line)["text"]) for line in f}
+    pool = []
+    for r in read_pools(args.shared):
+        k = norm(r["text"])
+        if k and k not in seen and len(r["text"]) <= args.max_len:
+            seen.add(k)
+            pool.append(r)
+    out = []
+    for key, (pattern, quota) in RETRIEVE_ROUND4.items():
+        rx = re.compile(pattern)
+        hits = [r for r in pool if rx.search(r["text"]) and "stratum" not in r]
+        rng.shuffle(hits)
+        n = 0
+        for r in hits:
+            if n >= quota:
+                break
+            if ndf.add(r["text"]):
+                r["stratum"] = f"retrieved:cue:{key}"
+                out.append(r)
+                n += 1
+        print(f"round 4 {key}: {len(hits)} hits, took {n}")
+    rng.shuffle(out)
+    for k, r in enumerate(out):
+        r["id"] = f"r-3{k:04d}"
+    with open(args.out / "pool_round4.jsonl", "w", encoding="utf-8") as f:
+        for r in out:
+            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    print(f"wrote {len(out)} round-4 rows")
 
 
 if __name__ == "__main__":
