@@ -214,3 +214,22 @@ def test_cli_label_workflow_end_to_end(tmp_path, pool):
     r = runner.invoke(main, ["label", "suggest", str(tmp_path / "pool.csv"), "--task", "nope", "-o",
                              str(tmp_path / "y.csv")])
     assert r.exit_code == 2 and "unknown task" in r.output
+
+
+def test_per_label_thresholds_apply_and_persist(tmp_path):
+    """A multi-label threshold may be a {label: threshold} map; it survives to_disk / from_disk."""
+    import voc
+
+    nlp = voc.load()
+    text = "电话一直打不通，算了"
+    nlp.thresholds["non_complaint_reasons"] = {"let_it_go": 0.999}
+    assert "let_it_go" not in [lab.label for lab in nlp(text).non_complaint_reasons]
+    nlp.thresholds["non_complaint_reasons"] = {"let_it_go": 0.05, "channel_blocked": 0.05}
+    labels = [lab.label for lab in nlp(text).non_complaint_reasons]
+    assert {"let_it_go", "channel_blocked"} <= set(labels)
+    nlp.to_disk(tmp_path / "m")
+    again = voc.load(tmp_path / "m")
+    assert again.thresholds["non_complaint_reasons"] == {"let_it_go": 0.05, "channel_blocked": 0.05}
+    assert [lab.label for lab in again(text).non_complaint_reasons] == labels
+    classes, P = again.predict_proba("non_complaint_reasons", [text, None])
+    assert P.shape == (2, len(classes)) and (P[1] != P[1]).all()

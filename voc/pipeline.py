@@ -68,7 +68,8 @@ class Analyzer:
         lexicon: Cue table for evidence (default: the shipped one; ``None`` disables cues
             only if ``use_lexicon=False``).
         blend: ``{task: beta}`` strength of cue evidence, 0 = model only.
-        thresholds: ``{task: threshold}`` for multi-label tasks (default 0.5).
+        thresholds: ``{task: threshold}`` for multi-label tasks (default 0.5); a threshold may also
+            be ``{label: threshold}`` (labels not listed use 0.5).
         max_length: Longer normalized texts are truncated (``Result.truncated`` is set).
         normalize: Keyword options for :class:`voc.text.Normalizer` (PII masking on by default).
         use_lexicon: Whether to look up cues at all.
@@ -78,7 +79,7 @@ class Analyzer:
 
     def __init__(self, components: dict[str, Any], taxonomy: Taxonomy | None = None,
                  lexicon: Lexicon | None = None, blend: dict[str, float] | None = None,
-                 thresholds: dict[str, float] | None = None, max_length: int = 2000,
+                 thresholds: dict[str, float | dict[str, float]] | None = None, max_length: int = 2000,
                  normalize: dict[str, Any] | None = None, use_lexicon: bool = True,
                  model_evidence: Sequence[str] = ("non_complaint_reasons", "behaviors")) -> None:
         from voc.text import Normalizer
@@ -221,7 +222,7 @@ class Analyzer:
             multi = bool(getattr(comp, "multi_label_", False))
             X = feats.get(task) if task in self.model_evidence else None
             # single-label: argmax per row; multi-label: does any label reach the threshold?
-            thr = self.thresholds.get(task, 0.5)
+            thr = self.threshold(task, comp.classes_) if multi else 0.5
             decided = (np.greater_equal(P, thr).any(axis=1) if multi else P.argmax(axis=1)).tolist()
             plans.append((task, comp, list(comp.classes_), multi, P, None if multi else P.tolist(), decided, X))
         # A multi-label task's cues only matter where the strongest possible cue could lift a label to the
@@ -230,7 +231,8 @@ class Analyzer:
         for task, _c, _cl, multi, P, _r, _d, _x in plans:
             if multi and self.lexicon is not None and task in self.lexicon.tasks:
                 lift = self.blend.get(task, 0.0) * self.lexicon.max_weight(task)
-                reachable[task] = ((P + lift * (1.0 - P)) >= self.thresholds.get(task, 0.5)).any(axis=1).tolist()
+                thr = self.threshold(task, _cl)
+                reachable[task] = ((P + lift * (1.0 - P)) >= thr).any(axis=1).tolist()
         cue_tasks = [t for t in self.lexicon.tasks if t in self.components] if self.lexicon is not None else []
         tok = self._tokenize_fn
         out = []
@@ -281,6 +283,13 @@ class Analyzer:
                 out[task] = np.asarray(comp.predict_proba(texts), dtype=np.float64)
         return out, feats
 
+    def threshold(self, task: str, classes: Sequence[str]) -> float | np.ndarray:
+        """The task's threshold: one number, or one per class when given as ``{label: threshold}``."""
+        thr = self.thresholds.get(task, 0.5)
+        if isinstance(thr, dict):
+            return np.array([float(thr.get(c, 0.5)) for c in classes])
+        return float(thr)
+
     def _blend(self, task: str, classes: list[str], p: np.ndarray,
                matches: list[CueMatch]) -> tuple[np.ndarray, dict[str, list[CueMatch]]]:
         by_label: dict[str, list[CueMatch]] = {}
@@ -308,8 +317,7 @@ class Analyzer:
     def _multi(self, task: str, comp: Any, classes: list[str], p: np.ndarray,
                matches: list[CueMatch], text: str, X: Any = None, i: int = 0) -> list[Label]:
         p, by_label = self._blend(task, classes, p, matches)
-        thr = self.thresholds.get(task, 0.5)
-        above = np.flatnonzero(p >= thr)
+        above = np.flatnonzero(p >= self.threshold(task, classes))
         if not len(above):
             return []
         labels = []

@@ -9,8 +9,8 @@ Inputs (all under ``raw/``):
 * ``plan.json`` / ``plan_round2.json``: which annotator labelled which ids, and the ids of the
   blind double pass.
 * ``labels/<annotator>_<batch>.tsv``: the annotators' files (id + nine task columns + note).
-* ``adjudication.tsv`` (optional): id, task, value — the adjudicated value of a double-labelled
-  item on which the two annotators disagreed.
+* ``adjudication*.tsv`` (optional): id, task, value, rule — the adjudicated value of a
+  double-labelled item on which the two annotators disagreed (one file per adjudication pass).
 
 Outputs: ``train.jsonl``, ``dev.jsonl``, ``test.jsonl`` (one row per labelled text; label =
 adjudicated value, else the primary annotator's), ``double.jsonl`` (both passes of every
@@ -118,8 +118,7 @@ def main() -> None:
         for i in ids:
             primary_of[i] = ann
     adjud: dict[tuple[str, str], object] = {}
-    adj_path = raw / "adjudication.tsv"
-    if adj_path.exists():
+    for adj_path in sorted(raw.glob("adjudication*.tsv")):
         for line in adj_path.read_text(encoding="utf-8").splitlines()[1:]:
             if not line.strip():
                 continue

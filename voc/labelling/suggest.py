@@ -101,7 +101,7 @@ def suggest(texts: Sequence[Any], n: int, task: str, nlp: Any = None, *, cue_sha
     classes, P = nlp.predict_proba(task, pool_texts)
     multi = nlp.taxonomy.is_multi(task) if task in nlp.taxonomy.tasks else False
     if multi:
-        thr = nlp.thresholds.get(task, 0.5)
+        thr = nlp.threshold(task, classes)
         margin = np.nanmin(np.abs(P - thr), axis=1)
         guess = [[c for c, p in zip(classes, row, strict=True) if p >= thr] for row in P]
     else:
