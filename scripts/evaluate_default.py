@@ -112,7 +112,7 @@ def loso_section() -> list[str]:
              "For each source, the seven customer tasks are retrained (same C and real-data weight as "
              "the shipped models, same cue strength and thresholds) on the authored corpus plus the "
              "real train split **without that source**, and scored on every labelled text of that "
-             "source (train, dev and test). `in` is the shipped model on that source's test split.", "",
+             "source (train, dev and test).", "",
              "| held-out source | n | " + " | ".join(tasks) + " |", "|---" * (len(tasks) + 2) + "|"]
     for group, held in real.groupby("group"):
         if len(held) < 100:

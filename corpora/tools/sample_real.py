@@ -210,13 +210,13 @@ def main() -> None:
                     help="Round 4: the earlier pools; writes pool_round4.jsonl (intent retrieval) with ids r-3xxxx.")
     args = ap.parse_args()
     if args.round2:
-        round2(args)
+        retrieval_round(args, [args.round2], RETRIEVE_ROUND2, args.seed + 1, "1", "pool_round2.jsonl")
         return
     if args.round3:
-        round3(args)
+        random_round(args, args.round3, RANDOM_QUOTA_ROUND3, args.seed + 2, "2", "pool_round3.jsonl")
         return
     if args.round4:
-        round4(args)
+        retrieval_round(args, args.round4, RETRIEVE_ROUND4, args.seed + 3, "3", "pool_round4.jsonl")
         return
     rng = random.Random(args.seed)
 
@@ -338,27 +338,44 @@ def main() -> None:
     print(f"wrote {len(out)} rows; strata: {Counter(r['stratum'].split(':')[0] for r in out)}")
 
 
-def round2(args: argparse.Namespace) -> None:
-    """Sample round 2: precise retrieval for the labels that round 1 left rare."""
-    rng = random.Random(args.seed + 1)
-    first = [json.loads(line) for line in args.round2.read_text(encoding="utf-8").splitlines()]
+def _remaining(args: argparse.Namespace, earlier_paths: list[Path], max_len: int | None
+               ) -> tuple[list[dict], NearDupFilter]:
+    """Real texts not sampled before (nor authored, nor near-duplicates of a sampled text)."""
+    earlier = [json.loads(line) for p in earlier_paths for line in p.read_text(encoding="utf-8").splitlines()]
     norm = lambda t: re.sub(r"\s+", "", t)  # noqa: E731
     ndf = NearDupFilter()
-    for r in first:
+    for r in earlier:
         ndf.add(r["text"], force=True)
-    authored = set()
+    seen = {norm(r["text"]) for r in earlier}
     for split in ("train", "dev", "test"):
         with open(args.authored / f"{split}.jsonl", encoding="utf-8") as f:
-            authored |= {norm(json.loads(line)["text"]) for line in f}
-    seen = {norm(r["text"]) for r in first} | authored
+            seen |= {norm(json.loads(line)["text"]) for line in f}
     pool = []
     for r in read_pools(args.shared):
         k = norm(r["text"])
-        if k and k not in seen and len(r["text"]) <= args.max_len:
+        if k and k not in seen and (max_len is None or len(r["text"]) <= max_len):
             seen.add(k)
             pool.append(r)
+    return pool, ndf
+
+
+def _write_round(args: argparse.Namespace, out: list[dict], rng: random.Random, prefix: str, name: str) -> None:
+    rng.shuffle(out)
+    for k, r in enumerate(out):
+        r["id"] = f"r-{prefix}{k:04d}"
+    with open(args.out / name, "w", encoding="utf-8") as f:
+        for r in out:
+            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    print(f"wrote {len(out)} rows to {name}")
+
+
+def retrieval_round(args: argparse.Namespace, earlier: list[Path], patterns: dict[str, tuple[str, int]],
+                    seed: int, prefix: str, name: str) -> None:
+    """A retrieval round: for each pattern, every not yet sampled hit up to its quota (rounds 2, 4)."""
+    rng = random.Random(seed)
+    pool, ndf = _remaining(args, earlier, args.max_len)
     out = []
-    for key, (pattern, quota) in RETRIEVE_ROUND2.items():
+    for key, (pattern, quota) in patterns.items():
         rx = re.compile(pattern)
         hits = [r for r in pool if rx.search(r["text"]) and "stratum" not in r]
         rng.shuffle(hits)
@@ -370,44 +387,20 @@ def round2(args: argparse.Namespace) -> None:
                 r["stratum"] = f"retrieved:cue:{key}"
                 out.append(r)
                 n += 1
-        print(f"round 2 {key}: {len(hits)} hits, took {n}")
-    rng.shuffle(out)
-    for k, r in enumerate(out):
-        r["id"] = f"r-1{k:04d}"
-    with open(args.out / "pool_round2.jsonl", "w", encoding="utf-8") as f:
-        for r in out:
-            f.write(json.dumps(r, ensure_ascii=False) + "\n")
-    print(f"wrote {len(out)} round-2 rows")
+        print(f"{name} {key}: {len(hits)} hits, took {n}")
+    _write_round(args, out, rng, prefix, name)
 
 
-#: Round 3: a second random stratum (same sources), to grow the honest sample and the test split.
-RANDOM_QUOTA_ROUND3 = {
-    "jd_water_heater_lowstar": 250, "icbc_app_appstore": 300, "icbc_app_360": 100, "bank_forum_comments": 300,
-    "car_forum": 200, "meituan_restaurant": 250, "heimao_complaints": 0, "atec_customer_questions": 250,
-    "waimai_10k": 250, "online_shopping_10_cats": 300, "nlpcc2013_weibo": 200,
-}
-
-
-def round3(args: argparse.Namespace) -> None:
-    """Sample round 3: uniform per source, excluding everything sampled before (and near-duplicates)."""
-    rng = random.Random(args.seed + 2)
-    earlier = [json.loads(line) for p in args.round3 for line in p.read_text(encoding="utf-8").splitlines()]
-    norm = lambda t: re.sub(r"\s+", "", t)  # noqa: E731
-    ndf = NearDupFilter()
-    for r in earlier:
-        ndf.add(r["text"], force=True)
-    seen = {norm(r["text"]) for r in earlier}
-    for split in ("train", "dev", "test"):
-        with open(args.authored / f"{split}.jsonl", encoding="utf-8") as f:
-            seen |= {norm(json.loads(line)["text"]) for line in f}
+def random_round(args: argparse.Namespace, earlier: list[Path], quotas: dict[str, int], seed: int, prefix: str,
+                 name: str) -> None:
+    """A random round: a uniform quota per source of the texts not sampled before (round 3)."""
+    rng = random.Random(seed)
+    pool, ndf = _remaining(args, earlier, None)
     by_source = defaultdict(list)
-    for r in read_pools(args.shared):
-        k = norm(r["text"])
-        if k and k not in seen:
-            seen.add(k)
-            by_source[r["source"]].append(r)
+    for r in pool:
+        by_source[r["source"]].append(r)
     out = []
-    for source, quota in RANDOM_QUOTA_ROUND3.items():
+    for source, quota in quotas.items():
         rows = by_source[source]
         rng.shuffle(rows)
         n = 0
@@ -418,14 +411,16 @@ def round3(args: argparse.Namespace) -> None:
                 r["stratum"] = "random"
                 out.append(r)
                 n += 1
-        print(f"round 3 random {source}: {n}")
-    rng.shuffle(out)
-    for k, r in enumerate(out):
-        r["id"] = f"r-2{k:04d}"
-    with open(args.out / "pool_round3.jsonl", "w", encoding="utf-8") as f:
-        for r in out:
-            f.write(json.dumps(r, ensure_ascii=False) + "\n")
-    print(f"wrote {len(out)} round-3 rows")
+        print(f"{name} random {source}: {n}")
+    _write_round(args, out, rng, prefix, name)
+
+
+#: Round 3: a second random stratum (same sources), to grow the honest sample and the test split.
+RANDOM_QUOTA_ROUND3 = {
+    "jd_water_heater_lowstar": 250, "icbc_app_appstore": 300, "icbc_app_360": 100, "bank_forum_comments": 300,
+    "car_forum": 200, "meituan_restaurant": 250, "heimao_complaints": 0, "atec_customer_questions": 250,
+    "waimai_10k": 250, "online_shopping_10_cats": 300, "nlpcc2013_weibo": 200,
+}
 
 
 #: Round 4: more of the intents that stay rare after round 2 (every hit of compensation).
@@ -438,47 +433,6 @@ RETRIEVE_ROUND4 = {
     "intent:suggestion": (r"建议|希望(能|可以|增加|优化|改进|早日)|能不能(增加|加个|出个|改)|最好(能|可以)|应该(增加|加|改)", 200),
     "intent:complaint": (r"投诉|12315|举报|工商|消协|维权|曝光|说法", 200),
 }
-
-
-def round4(args: argparse.Namespace) -> None:
-    """Sample round 4: retrieval for the intents that stay rare (same rules as round 2)."""
-    rng = random.Random(args.seed + 3)
-    earlier = [json.loads(line) for p in args.round4 for line in p.read_text(encoding="utf-8").splitlines()]
-    norm = lambda t: re.sub(r"\s+", "", t)  # noqa: E731
-    ndf = NearDupFilter()
-    for r in earlier:
-        ndf.add(r["text"], force=True)
-    seen = {norm(r["text"]) for r in earlier}
-    for split in ("train", "dev", "test"):
-        with open(args.authored / f"{split}.jsonl", encoding="utf-8") as f:
-            seen |= {norm(json.loads(line)["text"]) for line in f}
-    pool = []
-    for r in read_pools(args.shared):
-        k = norm(r["text"])
-        if k and k not in seen and len(r["text"]) <= args.max_len:
-            seen.add(k)
-            pool.append(r)
-    out = []
-    for key, (pattern, quota) in RETRIEVE_ROUND4.items():
-        rx = re.compile(pattern)
-        hits = [r for r in pool if rx.search(r["text"]) and "stratum" not in r]
-        rng.shuffle(hits)
-        n = 0
-        for r in hits:
-            if n >= quota:
-                break
-            if ndf.add(r["text"]):
-                r["stratum"] = f"retrieved:cue:{key}"
-                out.append(r)
-                n += 1
-        print(f"round 4 {key}: {len(hits)} hits, took {n}")
-    rng.shuffle(out)
-    for k, r in enumerate(out):
-        r["id"] = f"r-3{k:04d}"
-    with open(args.out / "pool_round4.jsonl", "w", encoding="utf-8") as f:
-        for r in out:
-            f.write(json.dumps(r, ensure_ascii=False) + "\n")
-    print(f"wrote {len(out)} round-4 rows")
 
 
 if __name__ == "__main__":
