@@ -222,16 +222,15 @@ class Analyzer:
             multi = bool(getattr(comp, "multi_label_", False))
             X = feats.get(task) if task in self.model_evidence else None
             # single-label: argmax per row; multi-label: does any label reach the threshold?
-            thr = self.threshold(task, comp.classes_) if multi else 0.5
+            thr = self.threshold(task, comp.classes_) if multi else 0.5  # once per batch, not per text
             decided = (np.greater_equal(P, thr).any(axis=1) if multi else P.argmax(axis=1)).tolist()
-            plans.append((task, comp, list(comp.classes_), multi, P, None if multi else P.tolist(), decided, X))
+            plans.append((task, comp, list(comp.classes_), multi, P, None if multi else P.tolist(), decided, X, thr))
         # A multi-label task's cues only matter where the strongest possible cue could lift a label to the
         # threshold (p + beta * w_max * (1 - p) >= threshold); elsewhere the cue scan is skipped (same output).
         reachable = {}
-        for task, _c, _cl, multi, P, _r, _d, _x in plans:
+        for task, _c, _cl, multi, P, _r, _d, _x, thr in plans:
             if multi and self.lexicon is not None and task in self.lexicon.tasks:
                 lift = self.blend.get(task, 0.0) * self.lexicon.max_weight(task)
-                thr = self.threshold(task, _cl)
                 reachable[task] = ((P + lift * (1.0 - P)) >= thr).any(axis=1).tolist()
         cue_tasks = [t for t in self.lexicon.tasks if t in self.components] if self.lexicon is not None else []
         tok = self._tokenize_fn
@@ -245,10 +244,10 @@ class Analyzer:
                 continue
             cues = {t: self.lexicon.match_task(t, text) for t in cue_tasks
                     if t not in reachable or reachable[t][i]} if cue_tasks else {}
-            for task, comp, classes, multi, P, rows, decided, X in plans:
+            for task, comp, classes, multi, P, rows, decided, X, thr in plans:
                 matches = cues.get(task)
                 if multi:
-                    value: Any = (self._multi(task, comp, classes, P[i], matches or [], text, X, i)
+                    value: Any = (self._multi(task, comp, classes, P[i], matches or [], text, thr, X, i)
                                   if matches or decided[i] else [])
                 elif matches:
                     value = self._single(task, classes, P[i], matches)
@@ -315,9 +314,9 @@ class Analyzer:
         return Prediction(label=pred.label, score=pred.score, scores=pred.scores, evidence=ev) if ev else pred
 
     def _multi(self, task: str, comp: Any, classes: list[str], p: np.ndarray,
-               matches: list[CueMatch], text: str, X: Any = None, i: int = 0) -> list[Label]:
+               matches: list[CueMatch], text: str, thr: float | np.ndarray, X: Any = None, i: int = 0) -> list[Label]:
         p, by_label = self._blend(task, classes, p, matches)
-        above = np.flatnonzero(p >= self.threshold(task, classes))
+        above = np.flatnonzero(p >= thr)
         if not len(above):
             return []
         labels = []
