@@ -329,6 +329,10 @@ def read_feedback(path: str, model: str | None, required: tuple[str, ...], *, re
         with guard():
             nlp = voc.load(model) if model else voc.load()
             df = voc.analyze_frame(df, text_col="text", nlp=nlp, progress=len(df) >= 1000)
+    elif "text" in df.columns:  # analyzed elsewhere: mask the texts this command may write out
+        from voc.frame import mask_column
+
+        df["text"] = mask_column(df["text"])
     return df
 
 
@@ -395,17 +399,30 @@ def prepare_output(df: Any, path: str) -> Any:
 
 
 def check_output(*paths: str | None) -> None:
-    """Refuse an output path with an unsupported extension before any work is done.
+    """Before any work: refuse an unsupported extension, an output that is an input file
+    (any ``*_path`` parameter of the running command), or a folder that cannot be written.
 
     Args:
         *paths: Output paths (``None`` for options not given).
     """
+    from voc._write import check_output_path, refuse_input_overwrite
+
+    ctx = click.get_current_context(silent=True)
+    inputs = [v for k, v in (ctx.params.items() if ctx is not None else ())
+              if isinstance(v, str) and k.endswith("_path")]
     for path in paths:
-        if path is not None and Path(path).suffix.lower() not in WRITERS:
+        if path is None:
+            continue
+        if Path(path).suffix.lower() not in WRITERS:
             fail(
                 f"{path}: unsupported output type {Path(path).suffix.lower()!r} "
                 "(use .csv, .jsonl, .parquet or .xlsx)"
             )
+        try:
+            refuse_input_overwrite(path, inputs)
+            check_output_path(path)
+        except ValueError as e:
+            fail(str(e))
 
 
 def write_output(df: Any, path: str, *, drop_attrs: bool = False) -> None:
@@ -421,9 +438,7 @@ def write_output(df: Any, path: str, *, drop_attrs: bool = False) -> None:
         df = df.copy(deep=False)
         df.attrs = {}
     check_output(path)
-    p = Path(path)
     try:
-        p.parent.mkdir(parents=True, exist_ok=True)
         _cli.write_table(prepare_output(df, path), path)
     except (OSError, ValueError, TypeError, ImportError) as e:
         fail(f"{path}: could not write: {type(e).__name__}: {first_line(e)}")

@@ -48,26 +48,66 @@ def read_table(path: str) -> Any:
         _fail(f"{path}: could not read: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
 
 
-def write_table(df: Any, path: str) -> None:
-    """Write a table by extension (lists/dicts become JSON strings in CSV and Excel)."""
+def write_table(df: Any, path: str, *, escape_formulas: bool | None = None, bom: bool = False) -> None:
+    """Write a table by extension (lists/dicts become JSON strings in CSV and Excel).
+
+    The file is written atomically (a temporary file in the same folder, renamed when
+    complete). In CSV and Excel, text cells that a spreadsheet would run as a formula
+    (``=``, ``+``, ``-``, ``@`` ...) get a leading ``'`` unless ``escape_formulas`` is
+    False; CSV rows end with CRLF so that a lone ``\\r`` inside a text is quoted; Excel
+    cells lose the control characters ``.xlsx`` cannot hold (U+FFFD instead).
+
+    Args:
+        df: The table.
+        path: Output file; ``.csv``, ``.jsonl``, ``.json``, ``.parquet``, ``.xlsx``.
+        escape_formulas: Neutralise spreadsheet formulas in CSV/Excel text cells
+            (default: True unless ``voc --keep-formulas`` was given).
+        bom: Start a CSV with a UTF-8 byte-order mark (Excel on Windows then reads it
+            as UTF-8).
+    """
+    from voc._write import atomic_write, escape_formula, excel_safe
+
+    if escape_formulas is None:
+        ctx = click.get_current_context(silent=True)
+        escape_formulas = not (ctx is not None and ctx.find_root().meta.get("voc.keep_formulas", False))
     p = Path(path)
     suffix = p.suffix.lower()
+    if suffix not in (".jsonl", ".json", ".csv", ".parquet", ".xlsx", ".xls"):
+        _fail(f"{path}: unsupported output type {suffix!r}")
     if suffix in (".jsonl", ".json"):
-        df.to_json(p, orient="records", lines=suffix == ".jsonl", force_ascii=False)
+        atomic_write(p, lambda t: df.to_json(t, orient="records", lines=suffix == ".jsonl", force_ascii=False))
+        return
+    if suffix == ".parquet":
+        _require("pyarrow", "parquet", "writing .parquet")
+        atomic_write(p, lambda t: df.to_parquet(t, index=False))
         return
     flat = df.copy()
+    excel = suffix in (".xlsx", ".xls")
+    if excel:
+        _require("openpyxl", "excel", "writing .xlsx")
     for col in flat.columns:
+        if flat[col].dtype != object:
+            continue
         if flat[col].map(lambda v: isinstance(v, (list, dict))).any():
             flat[col] = flat[col].map(lambda v: json.dumps(v, ensure_ascii=False)
                                       if isinstance(v, (list, dict)) else v)
+        if escape_formulas:
+            flat[col] = flat[col].map(escape_formula)
+        if excel:
+            flat[col] = flat[col].map(excel_safe)
     if suffix == ".csv":
-        flat.to_csv(p, index=False)
-    elif suffix == ".parquet":
-        df.to_parquet(p, index=False)
-    elif suffix in (".xlsx", ".xls"):
-        flat.to_excel(p, index=False)
+        encoding = "utf-8-sig" if bom else "utf-8"
+        atomic_write(p, lambda t: flat.to_csv(t, index=False, lineterminator="\r\n", encoding=encoding))
     else:
-        _fail(f"{path}: unsupported output type {suffix!r}")
+        atomic_write(p, lambda t: flat.to_excel(t, index=False))
+
+
+def _require(module: str, extra: str, feature: str) -> None:
+    """One-line error when an optional writer dependency is missing."""
+    import importlib.util
+
+    if importlib.util.find_spec(module) is None:
+        _fail(f"{feature} needs {module}: pip install {module} (or the project's [{extra}] extra)")
 
 
 class _LazyGroup(click.Group):
@@ -90,8 +130,24 @@ class _LazyGroup(click.Group):
 
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="voc")
-def main() -> None:
+@click.option("--keep-formulas", is_flag=True,
+              help="Write CSV/Excel text cells starting with = + - @ as they are (default: a leading ' "
+                   "so that spreadsheets show them as text, not run them as formulas).")
+@click.pass_context
+def main(ctx: click.Context, keep_formulas: bool) -> None:
     """voc: mine Chinese voice-of-customer text."""
+    ctx.meta["voc.keep_formulas"] = keep_formulas
+
+
+def check_paths(output: str, *inputs: str | None) -> None:
+    """Before any work: refuse to overwrite an input, and check the output can be written."""
+    from voc._write import check_output_path, refuse_input_overwrite
+
+    try:
+        refuse_input_overwrite(output, inputs)
+        check_output_path(output)
+    except ValueError as e:
+        _fail(str(e))
 
 
 @main.command()
@@ -104,6 +160,10 @@ def analyze(input_path: str, output: str, text_col: str, model: str | None, batc
     """Analyze every text of INPUT_PATH and write the table with result columns."""
     import voc
 
+    check_paths(output, input_path)
+    if Path(output).suffix.lower() not in (".jsonl", ".json", ".csv", ".parquet", ".xlsx", ".xls"):
+        _fail(f"{output}: unsupported output type {Path(output).suffix.lower()!r} "
+              "(use .csv, .jsonl, .parquet or .xlsx)")
     df = read_table(input_path)
     if text_col not in df.columns:
         _fail(f"{input_path}: no column {text_col!r} (columns: {', '.join(map(str, df.columns))})")
@@ -153,6 +213,8 @@ def evaluate(data: str, model: str | None, task: str | None, split: str, json_ou
     """Evaluate a model on DATA (corpus name or file): macro-F1 per task and per-label scores."""
     import voc
 
+    if json_out:
+        check_paths(json_out, data)
     nlp = voc.load(model) if model else voc.load()
     try:
         report = voc.evaluate(nlp, data, task=task, split=split)
@@ -161,7 +223,10 @@ def evaluate(data: str, model: str | None, task: str | None, split: str, json_ou
     for t, r in report.items():
         click.echo(f"{t:22s} macro-F1 {r['macro_f1']:.3f}  (n={r['n']})")
     if json_out:
-        Path(json_out).write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+        from voc._write import atomic_write
+
+        text = json.dumps(report, ensure_ascii=False, indent=1)
+        atomic_write(json_out, lambda t: t.write_text(text, encoding="utf-8"))
 
 
 @main.command()
@@ -170,6 +235,7 @@ def demo(output: str) -> None:
     """Analyze the bundled sample feedback and print a summary."""
     from importlib.resources import files
 
+    check_paths(output)
     import pandas as pd
 
     import voc
@@ -216,6 +282,7 @@ def report(ctx: click.Context, input_path: str, output: str, text_col: str, time
     import voc
     from voc.report import build_report
 
+    check_paths(output, input_path, contacts, events)
     df = read_table(input_path)
     if text_col not in df.columns:
         _fail(f"{input_path}: no column {text_col!r} (columns: {', '.join(map(str, df.columns))})")

@@ -99,22 +99,16 @@ def analyze_frame(df: pd.DataFrame, text_col: str = "text", *, nlp: Any = None, 
 
 
 def mask_column(values: pd.Series) -> pd.Series:
-    """PII-mask every str value of a column; other values (None, NaN, bytes, numbers) are kept as they are."""
-    from voc.text import Normalizer
+    """PII-mask every cell of a column with :func:`voc.privacy.mask_value`.
 
-    pii_only = Normalizer(fullwidth=False, t2s=False, nfkc=False, strip_control=False, collapse_space=False,
-                          squeeze_repeats=False, placeholders=False, mask_pii=True)
-
-    def mask(v: Any) -> Any:
-        if isinstance(v, str) and any(c.isdigit() or c == "@" for c in v):
-            try:
-                return pii_only(v).text
-            except (TypeError, ValueError):  # e.g. only control characters: nothing to mask
-                return v
-        return v
+    Text is masked on its normalized form (full-width digits, zero-width characters,
+    NBSP ...); bytes are decoded and masked; numbers that read as PII (an Excel column
+    of phone numbers) become the placeholder; None/NaN and other numbers are kept.
+    """
+    from voc.privacy import mask_values
 
     # a plain list and an object column: pandas' Arrow-backed strings cannot hold lone surrogates
-    return pd.Series([mask(v) for v in values], index=values.index, dtype=object)
+    return pd.Series(mask_values(values), index=values.index, dtype=object)
 
 
 def analyze_batch(batch: dict[str, list[Any]], text_col: str = "text", nlp: Any = None) -> dict[str, list[Any]]:

@@ -31,6 +31,7 @@ character it would change (``voc/data/t2s_chars.txt``).
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 import threading
@@ -185,18 +186,32 @@ _EMOJI_STRIP_RE = re.compile("[\ufe0f\ufe0e\U0001f3fb-\U0001f3ff]")
 # Every match of _MASK_RE contains a digit, '@', '#', '/' or 'www.' (checked with `in`).
 _MASK_HINT_RE = re.compile(r"[0-9@#/]")
 _URL_CHARS = r"[A-Za-z0-9\-._~:/?#@!$&*+,;=%]"
+_DATE = r"(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])"
+# Top-level domains written in Chinese (internationalized e-mail addresses).
+_IDN_TLDS = "中国|中國|公司|网络|網絡|在线|商城|网店|网址|集团|手机|企业|信息|移动|联通|购物|中文网|香港|台湾|台灣|澳门"
 # One alternative a kind, each a named group (a match's ``lastgroup`` is its kind).
+# Separators inside numbers: at most one space, '-' or '.' between two digits.
 _MASK_PATTERNS = {
     "URL": rf"(?P<URL>(?:https?://|www\.){_URL_CHARS}{{0,500}}[A-Za-z0-9/_\-=#%&~]"
     r"|(?<![A-Za-z0-9.])(?:t\.cn|dwz\.cn|url\.cn|b23\.tv|v\.douyin\.com|[me]\.tb\.cn|u\.jd\.com)"
     r"/[A-Za-z0-9_\-]{1,40})",
     "EMAIL": r"(?P<EMAIL>(?<![A-Za-z0-9._%+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63}@[A-Za-z0-9\-]{1,63}"
     r"(?:\.[A-Za-z0-9\-]{1,63}){0,4}\.[A-Za-z]{2,12}(?![A-Za-z]))",
-    "IDCARD": r"(?P<IDCARD>(?<![0-9A-Za-z])[1-9][0-9]{5}(?:18|19|20)[0-9]{2}(?:0[1-9]|1[0-2])"
-    r"(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx](?![0-9A-Za-z]))",
-    "PHONE": r"(?P<PHONE>(?<![0-9+])(?:(?:\+|00)86[ \-]?)?1[3-9][0-9](?:[ \-]?[0-9]{4}){2}(?![0-9]))",
-    # bank card in groups of 4: checked with Luhn, else an order number
-    "CARD": r"(?P<CARD>(?<![0-9])[0-9]{4}(?:[ \-][0-9]{4}){3}(?:[ \-]?[0-9]{1,3})?(?![0-9]))",
+    # 18-digit ID card, also written in 6-8-4 groups
+    "IDCARD": rf"(?P<IDCARD>(?<![0-9A-Za-z])[1-9][0-9]{{5}}[ \-]?(?:18|19|20)[0-9]{{2}}{_DATE}[ \-]?"
+    r"[0-9]{3}[0-9Xx](?![0-9A-Za-z]))",
+    # first-generation 15-digit ID card (yymmdd birth date)
+    "IDCARD15": rf"(?P<IDCARD15>(?<![0-9A-Za-z])[1-9][0-9]{{7}}{_DATE}[0-9]{{3}}(?![0-9A-Za-z]))",
+    # mobile: 11 digits from 1[3-9], in any grouping (3-4-4, 3-2-2-2-2, 4-4-3, dots), +86/0086/86
+    "PHONE": r"(?P<PHONE>(?<![0-9+])(?:(?:\+|00)?86[ \-]?)?1[ \-.]?[3-9](?:[ \-.]?[0-9]){9}(?![0-9]))",
+    # landline with an area code: 010-12345678, (0755)1234567, 021 12345678, extension kept in
+    "LANDLINE": r"(?P<LANDLINE>(?<![0-9])(?:\(0 ?[1-9](?: ?[0-9]){1,2}\) ?|0 ?[1-9](?: ?[0-9]){1,2}[ \-])"
+    r"[0-9](?: ?[0-9]){6,7}"
+    r"(?:(?:-|转|ext\.?)[0-9]{1,5})?(?![0-9]))",
+    # bank card in groups (4x4, 6+13, dots): a card if 16-19 digits pass Luhn or start like a
+    # card, else an order number
+    "CARD": r"(?P<CARD>(?<![0-9])(?=(?:[0-9][ \-.]?){15,18}[0-9](?![0-9]))"
+    r"[0-9]{4,6}(?:[ \-.][0-9]{2,13}){1,4}(?![0-9]))",
     # order number after a keyword; the keyword (group OKW) is kept
     "ORDER": r"(?P<OKW>(?:订单编号|订单号码|订单号|快递单号|物流单号|运单号|单号|订单)[: ]{0,3}(?:是|为)?[: ]{0,3})"
     r"(?P<ORDER>[A-Za-z]{0,4}[0-9]{6,40}[A-Za-z0-9]{0,20})",
@@ -204,7 +219,22 @@ _MASK_PATTERNS = {
     "DIGITS": r"(?P<DIGITS>(?<![0-9])[0-9]{12,}(?![0-9]))",
     "USER": r"(?P<USER>@[A-Za-z0-9_\-\u4e00-\u9fff·]{1,20})",
     "TOPIC": r"(?P<TOPIC>#[^#\s]{1,40}#)",
+    # e-mail with a non-ASCII part (张三@例子.中国); only tried on texts _IDN_HINT_RE finds
+    "IDNEMAIL": r"(?P<IDNEMAIL>(?:(?<![^\W\d_A-Za-z])[^\W\d_A-Za-z]{1,16}"
+    r"|(?<![A-Za-z0-9._%+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63})@[\w\-]{1,63}(?:\.[\w\-]{1,63}){0,3}"
+    rf"\.(?:[A-Za-z]{{2,12}}(?![A-Za-z])|{_IDN_TLDS}))",
 }
+#: Kinds of ``_MASK_PATTERNS`` groups that are another kind's variant.
+_KIND_ALIAS = {"LANDLINE": "PHONE", "IDCARD15": "IDCARD", "IDNEMAIL": "EMAIL"}
+_PII_NAMES = ("EMAIL", "IDCARD", "IDCARD15", "PHONE", "LANDLINE", "CARD", "DIGITS")
+# An order keyword right before a number: the number is an order number, not a card or ID.
+_ORDER_CONTEXT_RE = re.compile(r"(?:订单编号|订单号码|订单号|快递单号|物流单号|运单号|单号|订单)[: ]{0,3}(?:是|为)?[: ]{0,3}$")
+# '@' next to a non-ASCII word character: the text may hold an internationalized e-mail.
+_IDN_HINT_RE = re.compile(r"[^\x00-\x7f]@|@[\w\-.]{0,64}[^\x00-\x7f]")
+
+
+# One space, '-' or '.' between two digits: removed for the grouped-number pass.
+_DIGIT_GAP_RE = re.compile(r"(?<=[0-9])[ \-.]{1,3}(?=[0-9])")
 
 
 def _alternation(names: Iterable[str], first_chars: str) -> re.Pattern[str]:
@@ -216,9 +246,13 @@ def _alternation(names: Iterable[str], first_chars: str) -> re.Pattern[str]:
 
 # Every quantifier is bounded or anchored by a look-behind, so a 1 MB adversarial
 # string costs linear time. Order matters: the first alternative matching at a position wins.
-_MASK_RE = _alternation(_MASK_PATTERNS, "0-9A-Za-z+@#订快物运单")
+_ASCII_NAMES = tuple(n for n in _MASK_PATTERNS if n != "IDNEMAIL")
+_MASK_RE = _alternation(_ASCII_NAMES, "0-9A-Za-z+@#(订快物运单")
 # PII only: used when placeholders are off, and to scrub PII out of kept span originals.
-_PII_RE = _alternation(("EMAIL", "IDCARD", "PHONE", "CARD", "DIGITS"), "0-9A-Za-z+")
+_PII_RE = _alternation(_PII_NAMES, "0-9A-Za-z+(")
+# The same with internationalized e-mails (slower: tried at every word character).
+_MASK_IDN_RE = _alternation(("IDNEMAIL", *_ASCII_NAMES), "\\w+@#(")
+_PII_IDN_RE = _alternation(("IDNEMAIL", *_PII_NAMES), "\\w+(")
 # OpenCC's phrase table turns the simplified 坏 into 坯 (打坏 -> 打坯): never let it see one.
 _T2S_KEEP = "坏"
 _ASTRAL_RE = re.compile("[\U00010000-\U0010ffff]")
@@ -297,15 +331,73 @@ def _luhn_ok(digits: str) -> bool:
 
 def _classify(m: re.Match[str]) -> tuple[str, int]:
     """Return (kind, start of the replaced part) for a mask match."""
-    kind = m.lastgroup
+    kind = m.lastgroup or ""
     if kind == "ORDER":  # group OKW (the keyword) is kept
         return "ORDER", m.start("ORDER")
-    if kind in ("CARD", "DIGITS"):
-        digits = m.group().replace(" ", "").replace("-", "")
-        if 16 <= len(digits) <= 19 and _luhn_ok(digits):
-            return "BANKCARD", m.start()
-        return "ORDER", m.start()
-    return kind or "", m.start()
+    if kind in ("CARD", "DIGITS", "IDCARD15"):
+        start = m.start()
+        if _ORDER_CONTEXT_RE.search(m.string, max(0, start - 12), start) is not None:
+            return "ORDER", start  # 订单号 1234 5678 ...: an order number, kept for linking
+        if kind == "IDCARD15":
+            return "IDCARD", start
+        digits = m.group().replace(" ", "").replace("-", "").replace(".", "")
+        if 16 <= len(digits) <= 19 and (
+            _luhn_ok(digits) or (kind == "CARD" and digits[0] in "3456")
+        ):
+            return "BANKCARD", start
+        return "ORDER", start
+    return _KIND_ALIAS.get(kind, kind), m.start()
+
+
+def _grouped_pii(text: str) -> list[tuple[int, int, str]]:
+    """PII written with separators at any place (``622 20212 3456...``): ``(start, end, kind)``.
+
+    The separators between digits (up to 3 of ``' '``, ``-``, ``.``) are removed and the
+    PII patterns run on the result; only matches that spanned a removed separator are
+    returned (the others are found by the normal pass), with offsets into ``text``.
+    """
+    gaps = [(m.start(), m.end()) for m in _DIGIT_GAP_RE.finditer(text)]
+    if not gaps:
+        return []
+    pieces, starts, pos = [], [], 0  # starts[i]: offset in `joined` where piece i begins
+    joined_len = 0
+    for a, b in gaps:
+        pieces.append(text[pos:a])
+        starts.append((joined_len, pos))
+        joined_len += a - pos
+        pos = b
+    pieces.append(text[pos:])
+    starts.append((joined_len, pos))
+    joined = "".join(pieces)
+    keys = [j for j, _ in starts]
+
+    def to_text(j: int) -> int:
+        k = bisect.bisect_right(keys, j) - 1
+        return starts[k][1] + (j - starts[k][0])
+
+    found = []
+    for m in _PII_RE.finditer(joined):
+        kind, start = _classify(m)
+        if kind not in PII_KINDS:
+            continue
+        a, b = to_text(start), to_text(m.end() - 1) + 1
+        if b - a != m.end() - start:
+            found.append((a, b, kind))
+    return found
+
+
+def _premask_grouped(text: str) -> str:
+    """``text`` with :func:`_grouped_pii` replaced by ``<KIND>`` placeholders."""
+    found = _grouped_pii(text)
+    if not found:
+        return text
+    out, pos = [], 0
+    for a, b, kind in found:
+        out.append(text[pos:a])
+        out.append(f"<{kind}>")
+        pos = b
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def _star_pii(m: re.Match[str]) -> str:
@@ -486,6 +578,11 @@ class Normalizer:
         if (self.placeholders or self.mask_pii) and (
             _MASK_HINT_RE.search(text) is not None or "www." in text
         ):
+            if self.mask_pii:
+                new = _premask_grouped(text)  # numbers grouped at odd places; no span kept
+                if new != text:
+                    text = new
+                    changes.append("pii_masked")
             text = self._mask(text, changes, spans)
         elif self.squeeze_repeats:
             new = _squeeze(text)
@@ -500,7 +597,11 @@ class Normalizer:
         out: list[str] = []
         length = pos = 0
         placed = masked = squeezed = False
-        pattern = _MASK_RE if self.placeholders else _PII_RE
+        idn = "@" in text and _IDN_HINT_RE.search(text) is not None
+        if self.placeholders:
+            pattern = _MASK_IDN_RE if idn else _MASK_RE
+        else:
+            pattern = _PII_IDN_RE if idn else _PII_RE
         for m in pattern.finditer(text):
             kind, start = _classify(m)
             pii = kind in PII_KINDS

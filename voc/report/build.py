@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from voc._write import refuse_input_overwrite
 from voc.report.charts import ChartStyle, cjk_font
 from voc.report.customer_sections import _customer_sections
 from voc.report.html import _write_outputs
@@ -102,6 +103,7 @@ def build_report(df_or_path: pd.DataFrame | str | Path, output_html: str | Path,
         raise ValueError("no rows to report on")
     extra = {name: _optional_table(name, value) for name, value in (("contacts", contacts), ("events", events))}
     output_html = Path(output_html)
+    refuse_input_overwrite(output_html, [v for v in (df_or_path, contacts, events) if isinstance(v, (str, Path))])
     png_dir = Path(png_dir) if png_dir is not None else output_html.with_name(output_html.stem + "_charts")
 
     notes: list[str] = []

@@ -17,6 +17,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from voc._write import atomic_write
+from voc.privacy import mask_text
+
 _EXAMPLE_CHARS = 240
 
 
@@ -42,7 +45,8 @@ class Section:
 
 # ---------------------------------------------------------------------------- html helpers
 def _e(value: Any) -> str:
-    return html.escape(str(value), quote=True)
+    """Escape a value for the page; PII in it (a customer id that is a phone ...) is masked."""
+    return html.escape(mask_text(str(value)), quote=True)
 
 
 def _name(names: dict[str, dict[str, str]], task: str, code: str) -> str:
@@ -163,7 +167,7 @@ def _write_outputs(sections: list[Section], output_html: Path, png_dir: Path, ti
         for chart in sec.charts:
             k += 1
             fname = f"{k:02d}_{re.sub(r'[^A-Za-z0-9_]+', '_', chart.name)}.png"
-            (png_dir / fname).write_bytes(chart.png)
+            atomic_write(png_dir / fname, lambda t, data=chart.png: t.write_bytes(data))
             b64 = base64.b64encode(chart.png).decode("ascii")
             figs.append(f'<figure class="chart" id="chart-{_e(chart.name)}" data-png="{_e(fname)}">'
                         f'<img src="data:image/png;base64,{b64}" alt="{_e(chart.alt)}"></figure>')
@@ -184,4 +188,4 @@ def _write_outputs(sections: list[Section], output_html: Path, png_dir: Path, ti
         "data masked.</footer>"
         f"<script>{_SCRIPT}</script></body></html>\n"
     )
-    output_html.write_text(page, encoding="utf-8")
+    atomic_write(output_html, lambda t: t.write_text(page, encoding="utf-8"))
