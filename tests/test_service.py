@@ -305,3 +305,13 @@ def test_docs_uses_installed_swagger_ui_bundle(tmp_path, monkeypatch, nlp):
     assert r.status_code == 200 and "/docs/static/swagger-ui-bundle.js" in r.text
     assert "http://" not in r.text and "https://" not in r.text
     assert c.get("/docs/static/swagger-ui-bundle.js").text == "/* js */"
+
+
+def test_served_model_config_cannot_turn_masking_off(nlp, tmp_path):
+    nlp.to_disk(tmp_path)
+    cfg = json.loads((tmp_path / "config.json").read_text(encoding="utf-8"))
+    (tmp_path / "config.json").write_text(json.dumps({**cfg, "normalize": {"mask_pii": False}}), encoding="utf-8")
+    with pytest.warns(UserWarning, match="mask_pii"), TestClient(create_app(model=tmp_path)) as c:  # voc serve --model
+        r = c.post("/analyze", json={"texts": [f"电话{PHONE}，邮箱{EMAIL}"]})
+    assert r.status_code == 200 and not _leaks(r)
+    assert "<PHONE>" in r.json()["results"][0]["text"]
