@@ -465,3 +465,58 @@ def test_cli_bad_input_exits_with_one_line(cli_data, tmp_path) -> None:
         assert res.exit_code == 2, (args, res.output)
         errors = [line for line in res.output.splitlines() if line.startswith("error:")]
         assert len(errors) == 1 and message in errors[0], res.output
+
+
+# --------------------------------------------------------------------------- issue #15: loading is strict
+def _small_model_dir(tmp_path: Path) -> Path:
+    from voc.churn.features import FEATURES
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(200, len(FEATURES))), columns=list(FEATURES))
+    return ChurnModel(model="logistic").fit(X, (X.iloc[:, 0] > 0).astype(int)).save(tmp_path / "m")
+
+
+def test_load_refuses_paths_escaping_the_model_dir(tmp_path) -> None:
+    d = _small_model_dir(tmp_path)
+    meta = json.loads((d / "churn_model.json").read_text(encoding="utf-8"))
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (d / "churn_model.safetensors").rename(outside / "churn_model.safetensors")
+    for name in ("../elsewhere/churn_model.safetensors", str(outside / "churn_model.safetensors")):
+        (d / "churn_model.json").write_text(json.dumps({**meta, "arrays": name}), encoding="utf-8")
+        with pytest.raises(ValueError, match="escapes the model directory"):
+            ChurnModel.load(d)
+    (d / "churn_model.json").write_text(json.dumps(meta), encoding="utf-8")
+    (d / "churn_model.safetensors").symlink_to(outside / "churn_model.safetensors")  # a link pointing out
+    with pytest.raises(ValueError, match="outside the model directory"):
+        ChurnModel.load(d)
+    (d / "churn_model.safetensors").unlink()
+    (outside / "churn_model.safetensors").rename(d / "churn_model.safetensors")
+    assert ChurnModel.load(d).kind_ == "logistic"
+    link = tmp_path / "link"  # the model directory itself may be a link
+    link.symlink_to(d, target_is_directory=True)
+    assert ChurnModel.load(link).kind_ == "logistic"
+
+
+@pytest.mark.parametrize("edit", [
+    lambda m: [m],
+    lambda m: 3,
+    lambda m: {k: v for k, v in m.items() if k != "params"},
+    lambda m: {k: v for k, v in m.items() if k != "features"},
+    lambda m: {k: v for k, v in m.items() if k != "kind"},
+    lambda m: {**m, "params": ["model", "logistic"]},
+    lambda m: {**m, "params": {**m["params"], "no_such_param": 1}},
+    lambda m: {**m, "features": "recency"},
+    lambda m: {**m, "validation_scores": [1, 2]},
+    lambda m: {**m, "arrays": 7},
+    lambda m: {**m, "kind": "forest"},
+])
+def test_malformed_model_json_gives_value_error(tmp_path, edit) -> None:
+    d = _small_model_dir(tmp_path)
+    meta = json.loads((d / "churn_model.json").read_text(encoding="utf-8"))
+    (d / "churn_model.json").write_text(json.dumps(edit(meta)), encoding="utf-8")
+    with pytest.raises(ValueError, match=str(d)):
+        ChurnModel.load(d)
+    (d / "churn_model.json").write_text('{"format": "voc-churn-1", "kind": ', encoding="utf-8")
+    with pytest.raises(ValueError, match="not a voc churn model"):
+        ChurnModel.load(d)

@@ -172,3 +172,126 @@ def test_informal_negative_signals(nlp, text):
 def test_emoji_only_praise(nlp):
     r = nlp("👍👍👍")
     assert r.sentiment.label == "positive" and r.sentiment.score > 0
+
+
+# ------------------------------------------------------------------ issue #15: masking, strict loading, n_process
+PII_TEXT = "客服电话13812345678打不通，邮箱zhang.san@example.com也没人回"
+
+
+def _set_config(path, **changes):
+    import json
+
+    cfg = json.loads((path / "config.json").read_text(encoding="utf-8"))
+    cfg.update(changes)
+    (path / "config.json").write_text(json.dumps(cfg), encoding="utf-8")
+
+
+def test_model_config_cannot_turn_pii_masking_off(nlp, tmp_path):
+    import warnings
+
+    nlp.to_disk(tmp_path)
+    _set_config(tmp_path, normalize={"mask_pii": False, "t2s": True})
+    with pytest.warns(UserWarning, match="'mask_pii' in a model config is ignored"):
+        loaded = voc.load(tmp_path)
+    text = loaded(PII_TEXT).text
+    assert "13812345678" not in text and "zhang.san" not in text and "<PHONE>" in text
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert "13812345678" in voc.load(tmp_path, mask_pii=False)(PII_TEXT).text  # the caller decides
+        assert "13812345678" in voc.load(tmp_path, normalize={"mask_pii": False})(PII_TEXT).text
+    # to_disk never writes the caller's choice into the model
+    (tmp_path / "off").mkdir()
+    voc.load(mask_pii=False).to_disk(tmp_path / "off")
+    import json
+
+    assert "mask_pii" not in json.loads((tmp_path / "off" / "config.json").read_text())["normalize"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing to ignore, nothing to warn about
+        assert "<PHONE>" in voc.load(tmp_path / "off")(PII_TEXT).text
+
+
+def test_symlinks_out_of_the_model_dir_are_refused(nlp, tmp_path):
+    m, outside = tmp_path / "m", tmp_path / "outside"
+    nlp.to_disk(m)
+    outside.mkdir()
+    (m / "sklearn.safetensors").rename(outside / "sklearn.safetensors")
+    (m / "sklearn.safetensors").symlink_to(outside / "sklearn.safetensors")
+    with pytest.raises(ValueError, match="outside the model directory"):
+        voc.load(m)
+    (m / "sklearn.safetensors").unlink()
+    (m / "sub").symlink_to(outside, target_is_directory=True)  # a linked subfolder
+    (m / "sklearn.json").rename(outside / "sklearn.json")
+    comps = {t: {"backend": "sklearn", "file": "sub/sklearn"} for t in nlp.tasks}
+    _set_config(m, components=comps)
+    with pytest.raises(ValueError, match="outside the model directory"):
+        voc.load(m)
+    (m / "sub").unlink()
+    (outside).rename(m / "sub")  # the same files really inside: fine
+    assert voc.load(m).tasks == nlp.tasks
+    (m / "taxonomy.json").rename(tmp_path / "taxonomy.json")
+    (m / "taxonomy.json").symlink_to(tmp_path / "taxonomy.json")
+    with pytest.raises(ValueError, match="outside the model directory"):
+        voc.load(m)
+    (m / "taxonomy.json").unlink()
+    (tmp_path / "link").symlink_to(m, target_is_directory=True)  # the folder itself may be a link
+    assert voc.load(tmp_path / "link").tasks == nlp.tasks
+
+
+@pytest.mark.parametrize("config", [
+    "[]", "3", '"voc"', "{not json", '{"format": "voc-analyzer-1"}',
+    '{"format": "voc-analyzer-1", "components": []}',
+    '{"format": "voc-analyzer-1", "components": {"intent": "sklearn"}}',
+    '{"format": "voc-analyzer-1", "components": {"intent": {"file": "sklearn"}}}',
+    '{"format": "voc-analyzer-1", "components": {"intent": {"backend": "sklearn"}}}',
+    '{"format": "voc-analyzer-1", "components": {"intent": {"backend": "sklearn", "file": 3}}}',
+    '{"format": "voc-analyzer-1", "components": {"nope": {"backend": "sklearn", "file": "sklearn"}}}',
+    '{"format": "voc-analyzer-1", "components": {"intent": {"backend": "snownlp", "x": 1}}}',
+])
+def test_malformed_config_gives_value_error_naming_the_file(nlp, tmp_path, config):
+    nlp.to_disk(tmp_path)
+    (tmp_path / "config.json").write_text(config, encoding="utf-8")
+    with pytest.raises(ValueError, match=str(tmp_path)):
+        voc.load(tmp_path)
+
+
+@pytest.mark.parametrize("field,value", [
+    ("blend", "high"), ("blend", {"emotion": "x"}), ("thresholds", [0.5]), ("thresholds", {"aspects": {"x": "y"}}),
+    ("max_length", "long"), ("max_length", 0), ("normalize", ["t2s"]), ("normalize", {"t2s": "yes"}),
+    ("normalize", {"no_such_option": True}), ("use_lexicon", "no"), ("model_evidence", "behaviors"),
+])
+def test_wrong_config_types_give_value_error(nlp, tmp_path, field, value):
+    nlp.to_disk(tmp_path)
+    _set_config(tmp_path, **{field: value})
+    with pytest.raises(ValueError, match=f"{tmp_path}.*{field}"):
+        voc.load(tmp_path)
+
+
+def test_malformed_model_files_give_value_error(nlp, tmp_path):
+    import json
+
+    nlp.to_disk(tmp_path)
+    meta = json.loads((tmp_path / "sklearn.json").read_text(encoding="utf-8"))
+    for bad in ([meta], {k: v for k, v in meta.items() if k != "heads"}, {**meta, "vectorizers": [{}]}):
+        (tmp_path / "sklearn.json").write_text(json.dumps(bad), encoding="utf-8")
+        with pytest.raises(ValueError, match="sklearn"):
+            voc.load(tmp_path)
+    (tmp_path / "sklearn.json").write_text(json.dumps(meta), encoding="utf-8")
+    (tmp_path / "taxonomy.json").write_text("[1, 2]", encoding="utf-8")
+    with pytest.raises(ValueError, match="taxonomy"):
+        voc.load(tmp_path)
+
+
+def test_pipe_n_process_gives_identical_results(nlp):
+    base = ["客服电话一直打不通，算了不投诉了", "物流超快，第二天就到了", "退款三天了还没到账", "还行吧",
+            "质量太差了，再也不买了", "包装破损，联系客服没人理"]
+    texts: list = [f"{base[i % len(base)]}（第{i}单）" for i in range(200)]
+    texts[7], texts[50], texts[123], texts[199] = None, 42, "", float("nan")
+    one = [r.to_json() for r in nlp.pipe(texts, batch_size=32)]
+    parallel = list(nlp.pipe(iter(texts), batch_size=32, n_process=2))
+    assert len(parallel) == len(texts) == 200
+    assert [r.to_json() for r in parallel] == one
+    assert [r.error is not None for r in parallel].count(True) == 4 and parallel[7].error
+    assert parallel[0].tokens == nlp(texts[0]).tokens  # results still tokenize in this process
+    short = [r.to_json() for r in nlp.pipe(texts[:10], batch_size=32, n_process=2)]  # one batch: in process
+    assert short == one[:10]
+    assert [r.to_json() for r in nlp.pipe(texts[:40], batch_size=8, n_process=-1)] == one[:40]

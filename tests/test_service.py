@@ -171,6 +171,13 @@ def test_end_to_end_uvicorn(tmp_path: Path):
         assert res[2]["error"] and res[2]["sentiment"]["label"] is None
         assert httpx.post(base + "/analyze", json={"texts": ["好"] * 101}, timeout=10).status_code == 413
         assert httpx.get(base + "/labels", timeout=10).status_code == 200
+        # personal data in query strings, paths and bad bodies never reaches the server log
+        assert httpx.get(base + "/health?phone=13812345678", timeout=10).status_code == 200
+        assert httpx.get(base + "/zhang.san@example.com", timeout=10).status_code == 404
+        bad = httpx.post(base + "/analyze", content=b'{"text": "13812345678', timeout=10,
+                         headers={"Content-Type": "application/json"})
+        assert bad.status_code == 422 and "13812345678" not in bad.text
+        assert "<script" not in httpx.get(base + "/docs", timeout=10).text.lower()
     finally:
         proc.terminate()
         try:
@@ -179,3 +186,132 @@ def test_end_to_end_uvicorn(tmp_path: Path):
             proc.kill()
             proc.wait(timeout=5)
         log.close()
+    text = (tmp_path / "server.log").read_text()
+    assert "GET /health HTTP/1.1" in text and "POST /analyze HTTP/1.1" in text  # the access log is on
+    assert "13812345678" not in text and "zhang.san" not in text, text
+
+
+# ------------------------------------------------------------------ issue #15: no request text in errors
+PHONE, EMAIL, ID_CARD = "13812345678", "zhang.san@example.com", "110101199003074514"
+SECRETS = (PHONE, EMAIL, ID_CARD, "zhang.san", "1199003074")
+
+
+def _leaks(r) -> list[str]:
+    """The secrets found in a response's body or headers."""
+    blob = r.content.decode("utf-8", "replace") + json.dumps(dict(r.headers))
+    return [s for s in SECRETS if s in blob]
+
+
+def test_error_responses_never_echo_request_text(client):
+    pii = f"电话{PHONE}，邮箱{EMAIL}，身份证{ID_CARD}"
+    j = {"Content-Type": "application/json"}
+    cases = [
+        {"json": {"text": int(PHONE)}},
+        {"json": {"text": [pii]}},
+        {"json": {"text": {"phone": pii}}},
+        {"json": {"texts": pii}},
+        {"json": {"texts": {PHONE: pii}}},
+        {"json": {"text": pii, "texts": [pii]}},
+        {"json": {"text": pii, "lang": pii}},
+        {"json": {"text": pii, PHONE: 1, EMAIL: 2}},
+        {"json": {PHONE: pii}},
+        {"json": [pii, EMAIL]},
+        {"json": pii},
+        {"json": int(PHONE)},
+        {"json": {"text": pii + "好" * 200}},  # too long -> 422
+        {"json": {"texts": [pii] * 9}},  # too many -> 413
+        {"content": json.dumps({"texts": [pii * 50] * 8}).encode(), "headers": j},  # too big -> 413
+        {"content": pii.encode(), "headers": j},  # not JSON
+        {"content": f'{{"text": "{pii}'.encode(), "headers": j},  # truncated JSON
+        {"content": f'{{"text": "{pii}",}}'.encode(), "headers": j},  # trailing comma
+        {"content": f'{{"text": "{pii}"}}'.encode("gb18030"), "headers": j},  # not UTF-8
+        {"content": f'{{"text": "{pii}"}}'.encode(), "headers": {"Content-Type": "text/plain"}},
+        {"content": f"text={pii}".encode(), "headers": {"Content-Type": "application/x-www-form-urlencoded"}},
+        {"content": pii.encode(), "headers": {"Content-Type": "application/json", "Content-Length": "abc"}},
+        {"content": pii.encode(), "headers": {}},
+    ]
+    for kw in cases:
+        r = client.post("/analyze", **kw)
+        assert r.status_code in (400, 413, 422), (kw, r.status_code, r.text)
+        assert not _leaks(r), (kw, r.text)
+        detail = r.json()["detail"]
+        if isinstance(detail, list):  # structured: loc, msg, type only
+            assert detail and all(set(d) == {"loc", "msg", "type"} for d in detail), r.text
+    for r in (client.get(f"/analyze?text={PHONE}"), client.get(f"/{PHONE}?email={EMAIL}"),
+              client.post(f"/analyze/{PHONE}", json={"text": pii})):
+        assert r.status_code in (404, 405) and not _leaks(r), r.text
+    r = client.post("/analyze", json={"text": "a", "lang": "zh"})  # still says what is wrong
+    assert r.json()["detail"] == [{"loc": ["body", "<unknown field>"], "msg": "Extra inputs are not permitted",
+                                   "type": "extra_forbidden"}]
+
+
+class _Exploding:
+    """An analyzer whose failure message quotes the text (as a careless component might)."""
+
+    taxonomy = None
+
+    def pipe(self, texts):
+        raise RuntimeError(f"cannot analyze {list(texts)!r}")
+
+
+def test_internal_error_is_plain_500_without_text_in_body_or_log(caplog):
+    c = TestClient(create_app(nlp=_Exploding()), raise_server_exceptions=False)
+    with caplog.at_level("DEBUG"):
+        r = c.post("/analyze", json={"text": f"我的电话是{PHONE}"})
+    assert r.status_code == 500 and r.json() == {"detail": "internal server error"}
+    assert not _leaks(r)
+    assert "RuntimeError" in caplog.text and PHONE not in caplog.text
+    r = c.get("/labels")  # taxonomy None -> AttributeError: still a plain 500
+    assert r.status_code == 500 and r.json() == {"detail": "internal server error"}
+
+
+def test_access_log_filter_drops_query_and_unknown_paths():
+    import logging
+
+    from voc.service import AccessLogFilter
+
+    create_app(nlp=_Exploding())
+    rec = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+                            ("127.0.0.1:5", "GET", f"/health?phone={PHONE}", "1.1", 200), None)
+    assert AccessLogFilter().filter(rec) and rec.getMessage() == '127.0.0.1:5 - "GET /health HTTP/1.1" 200'
+    rec.args = ("127.0.0.1:5", "GET", f"/{EMAIL}", "1.1", 404)
+    AccessLogFilter().filter(rec)
+    assert EMAIL not in rec.getMessage() and "<other path>" in rec.getMessage()
+
+
+# ------------------------------------------------------------------ issue #15: /docs works offline
+def test_docs_page_is_local(client):
+    import re
+
+    r = client.get("/docs")
+    assert r.status_code == 200 and "text/html" in r.headers["content-type"]
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", r.text), r.text
+    assert "http://" not in r.text and "https://" not in r.text
+    assert 'href="/openapi.json"' in r.text
+    for path in ("/analyze", "/health", "/labels"):
+        assert f"<code>{path}</code>" in r.text
+    assert client.get("/redoc").status_code == 404
+    assert "/docs" not in client.get("/openapi.json").json()["paths"]
+
+
+def test_docs_uses_installed_swagger_ui_bundle(tmp_path, monkeypatch, nlp):
+    import types
+
+    (tmp_path / "swagger-ui-bundle.js").write_text("/* js */")
+    (tmp_path / "swagger-ui.css").write_text("/* css */")
+    monkeypatch.setitem(sys.modules, "swagger_ui_bundle", types.SimpleNamespace(swagger_ui_path=tmp_path))
+    c = TestClient(create_app(nlp=nlp))
+    r = c.get("/docs")
+    assert r.status_code == 200 and "/docs/static/swagger-ui-bundle.js" in r.text
+    assert "http://" not in r.text and "https://" not in r.text
+    assert c.get("/docs/static/swagger-ui-bundle.js").text == "/* js */"
+
+
+def test_served_model_config_cannot_turn_masking_off(nlp, tmp_path):
+    nlp.to_disk(tmp_path)
+    cfg = json.loads((tmp_path / "config.json").read_text(encoding="utf-8"))
+    (tmp_path / "config.json").write_text(json.dumps({**cfg, "normalize": {"mask_pii": False}}), encoding="utf-8")
+    with pytest.warns(UserWarning, match="mask_pii"), TestClient(create_app(model=tmp_path)) as c:  # voc serve --model
+        r = c.post("/analyze", json={"texts": [f"电话{PHONE}，邮箱{EMAIL}"]})
+    assert r.status_code == 200 and not _leaks(r)
+    assert "<PHONE>" in r.json()["results"][0]["text"]

@@ -25,9 +25,14 @@ from __future__ import annotations
 
 import copy
 import json
+import os
+import pickle
 import shutil
 import unicodedata
+import warnings
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
@@ -49,12 +54,20 @@ FORMAT = "voc-analyzer-1"
 def load(path: str | Path | None = None, **kwargs: Any) -> Analyzer:
     """Load an analyzer: the shipped default models, or a directory written by ``to_disk``.
 
+    PII masking is on unless the caller turns it off (``mask_pii=False`` or
+    ``normalize={"mask_pii": False}``); a ``mask_pii`` stored in a model's config is ignored.
+
     Args:
         path: Model directory (``config.json`` + model files + taxonomy); ``None`` for the default.
-        **kwargs: Overrides of :class:`Analyzer` settings (e.g. ``max_length=500``).
+        **kwargs: Overrides of :class:`Analyzer` settings (e.g. ``max_length=500``), plus
+            ``mask_pii`` (bool).
 
     Returns:
         The :class:`Analyzer`.
+
+    Raises:
+        FileNotFoundError: ``path`` has no ``config.json``.
+        ValueError: A malformed config or model file, or a file that resolves outside ``path``.
     """
     return Analyzer.from_disk(path or DEFAULT_MODEL_DIR, **kwargs)
 
@@ -114,22 +127,65 @@ class Analyzer:
             raise ValueError(result.error.removeprefix("ValueError: "))
         return result
 
-    def pipe(self, texts: Iterable[Any], batch_size: int = 256) -> Iterator[Result]:
+    def pipe(self, texts: Iterable[Any], batch_size: int = 256, n_process: int = 1) -> Iterator[Result]:
         """Analyze a stream of texts; yields exactly one :class:`Result` per input, in order.
 
         Unusable items (None, NaN, numbers, undecodable bytes, empty) give a Result with
         ``error`` set and empty labels; they never abort the batch.
+
+        Args:
+            texts: Any iterable.
+            batch_size: Texts analyzed (or sent to a worker) at a time.
+            n_process: Worker processes (``-1``: one per CPU), like
+                :meth:`voc.tokenize.Tokenizer.pipe`. Inputs shorter than one batch are
+                analyzed in this process; results are the same as with ``n_process=1``.
+                Worth it for slow components (transformers, SnowNLP): with the shipped
+                linear models, pickling the results back costs about as much as the analysis.
+
+        Yields:
+            One :class:`Result` per input, in input order.
         """
         if batch_size < 1:
             raise ValueError("batch_size must be >= 1")
-        batch: list[Any] = []
-        for item in texts:
-            batch.append(item)
-            if len(batch) >= batch_size:
+        if n_process == -1:
+            n_process = os.cpu_count() or 1
+        it = iter(texts)
+        if n_process <= 1:
+            for batch in iter(lambda: list(islice(it, batch_size)), []):
                 yield from self._analyze_safe(batch)
-                batch = []
-        if batch:
-            yield from self._analyze_safe(batch)
+            return
+        yield from self._pipe_parallel(it, batch_size, n_process)
+
+    def _pipe_parallel(self, it: Iterator[Any], batch_size: int, n_process: int) -> Iterator[Result]:
+        import multiprocessing
+
+        ctx = multiprocessing.get_context()
+        first = list(islice(it, batch_size))
+        in_process = len(first) < batch_size
+        if not in_process and ctx.get_start_method() != "fork":  # the analyzer is sent to each worker
+            try:
+                pickle.dumps(self)
+            except Exception:  # noqa: BLE001 - any pickling failure: fall back to one process
+                warnings.warn("this Analyzer cannot be pickled; pipe runs in one process", stacklevel=3)
+                in_process = True
+        batches = chain([first], iter(lambda: list(islice(it, batch_size)), []))
+        if in_process:
+            for batch in batches:
+                yield from self._analyze_safe(batch)
+            return
+        coerced = (self._coerce(b) for b in batches)
+        pending: deque[list[str | None]] = deque()  # filled by the pool's feeder thread, in order
+
+        def jobs() -> Iterator[list[str]]:
+            for texts, errors in coerced:
+                pending.append(errors)
+                yield [t for t in texts if t is not None]
+
+        with ctx.Pool(n_process, _init_worker, (self,)) as pool:
+            for done in pool.imap(_work, jobs()):
+                for r in done:
+                    r._tokenize = self._tokenize_fn
+                yield from _merge(pending.popleft(), done)
 
     def predict(self, task: str, texts: Sequence[Any]) -> list[Any]:
         """One task only: ``{label, score}`` per text (a list of them for multi-label tasks)."""
@@ -197,7 +253,9 @@ class Analyzer:
         return self._tokenizer
 
     # ------------------------------------------------------------ internals
-    def _analyze_safe(self, items: list[Any]) -> list[Result]:
+    @staticmethod
+    def _coerce(items: list[Any]) -> tuple[list[str | None], list[str | None]]:
+        """``(texts, errors)``: each item as text (``None`` if unusable) and why it is unusable."""
         texts: list[str | None] = []
         errors: list[str | None] = []
         for item in items:
@@ -207,10 +265,12 @@ class Analyzer:
             except (TypeError, ValueError) as e:
                 texts.append(None)
                 errors.append(f"{type(e).__name__}: {e}")
+        return texts, errors
+
+    def _analyze_safe(self, items: list[Any]) -> list[Result]:
+        texts, errors = self._coerce(items)
         good = [t for t in texts if t is not None]
-        results = iter(self._analyze(good) if good else [])
-        return [next(results) if t is not None else Result(text="", error=err)
-                for t, err in zip(texts, errors, strict=True)]
+        return _merge(errors, self._analyze(good) if good else [])
 
     def _analyze(self, texts: list[str]) -> list[Result]:
         norms = [self.normalizer(t) for t in texts]
@@ -342,7 +402,8 @@ class Analyzer:
             "blend": self.blend,
             "thresholds": self.thresholds,
             "max_length": self.max_length,
-            "normalize": self.normalize_options,
+            # PII masking is the caller's run-time choice, never a property of a model file
+            "normalize": {k: v for k, v in self.normalize_options.items() if k != "mask_pii"},
             "use_lexicon": self.lexicon is not None,
             "model_evidence": list(self.model_evidence),
         }
@@ -353,27 +414,126 @@ class Analyzer:
 
     @classmethod
     def from_disk(cls, path: str | Path, **overrides: Any) -> Analyzer:
-        """Load a directory written by :meth:`to_disk` (only safe formats are read)."""
+        """Load a directory written by :meth:`to_disk` (only safe formats are read).
+
+        Every file read must resolve (symlinks followed) inside ``path``. A ``mask_pii`` in
+        the stored ``normalize`` options is ignored with a warning: masking stays on unless
+        the caller passes ``mask_pii=False`` (or ``normalize={"mask_pii": False}``).
+
+        Args:
+            path: The model directory.
+            **overrides: :class:`Analyzer` settings that replace the stored ones, and ``mask_pii``.
+
+        Returns:
+            The :class:`Analyzer`.
+
+        Raises:
+            FileNotFoundError: No ``config.json`` in ``path``.
+            ValueError: Malformed config or model files, or a file resolving outside ``path``.
+        """
         path = Path(path)
         cfg_path = path / "config.json"
         if not cfg_path.exists():
             raise FileNotFoundError(f"{path} is not a voc model directory (no config.json)")
-        config = json.loads(cfg_path.read_text(encoding="utf-8"))
+        registry.resolve_inside(path, "config.json")
+        try:
+            config = json.loads(cfg_path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise ValueError(f"{cfg_path}: not a readable JSON config ({type(e).__name__}: {e})") from e
+        if not isinstance(config, dict):
+            raise ValueError(f"{cfg_path}: expected a JSON object, got {type(config).__name__}")
         if config.get("format") != FORMAT:
             raise ValueError(f"{cfg_path}: unknown format {config.get('format')!r}")
+        settings = _check_config(config, cfg_path)
+        normalize = dict(settings.pop("normalize"))
+        if "mask_pii" in normalize and normalize.pop("mask_pii") is not True:
+            warnings.warn(f"{cfg_path}: 'mask_pii' in a model config is ignored (PII masking stays on); "
+                          "turn masking off at run time with voc.load(path, mask_pii=False)", UserWarning,
+                          stacklevel=2)
+        settings["normalize"] = normalize
         components = registry.load_components(config["components"], path)
-        taxonomy = load_taxonomy(path / "taxonomy.json") if (path / "taxonomy.json").exists() else None
-        lexicon = Lexicon.from_file(path / "cues.tsv") if (path / "cues.tsv").exists() else None
-        kwargs: dict[str, Any] = {
-            "blend": config.get("blend"),
-            "thresholds": config.get("thresholds"),
-            "max_length": config.get("max_length", 2000),
-            "normalize": config.get("normalize"),
-            "use_lexicon": config.get("use_lexicon", True),
-            "model_evidence": config.get("model_evidence", ("non_complaint_reasons", "behaviors")),
-        }
-        kwargs.update(overrides)
-        return cls(components, taxonomy=taxonomy, lexicon=lexicon, **kwargs)
+        taxonomy = lexicon = None
+        try:
+            if (path / "taxonomy.json").exists():
+                taxonomy = load_taxonomy(registry.resolve_inside(path, "taxonomy.json"))
+            if (path / "cues.tsv").exists():
+                lexicon = Lexicon.from_file(registry.resolve_inside(path, "cues.tsv"))
+        except (KeyError, TypeError, AttributeError, IndexError, UnicodeDecodeError,
+                json.JSONDecodeError) as e:
+            raise ValueError(f"{path}: malformed taxonomy.json or cues.tsv ({type(e).__name__}: {e})") from e
+        mask_pii = overrides.pop("mask_pii", None)
+        settings.update(overrides)
+        if mask_pii is not None:
+            settings["normalize"] = {**dict(settings.get("normalize") or {}), "mask_pii": bool(mask_pii)}
+        return cls(components, taxonomy=taxonomy, lexicon=lexicon, **settings)
+
+
+def _check_config(config: dict[str, Any], cfg_path: Path) -> dict[str, Any]:
+    """The :class:`Analyzer` settings of a model ``config.json``, type-checked.
+
+    Raises:
+        ValueError: A field is missing or has the wrong type (names the field and the file).
+    """
+    def bad(field: str, expected: str) -> ValueError:
+        return ValueError(f"{cfg_path}: {field!r} must be {expected}, got {config.get(field)!r:.80}")
+
+    def number(v: Any) -> bool:
+        return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+    comps = config.get("components")
+    if not isinstance(comps, dict) or not comps:
+        raise bad("components", "a non-empty object {task: {\"backend\": ...}}")
+    for task, spec in comps.items():
+        if not isinstance(spec, dict) or not isinstance(spec.get("backend"), str):
+            raise ValueError(f"{cfg_path}: components[{task!r}] must be an object with a 'backend' string")
+    blend = config.get("blend") or {}
+    if not isinstance(blend, dict) or not all(number(v) for v in blend.values()):
+        raise bad("blend", "an object {task: number}")
+    thresholds = config.get("thresholds") or {}
+    if not isinstance(thresholds, dict) or not all(
+            number(v) or (isinstance(v, dict) and all(number(x) for x in v.values())) for v in thresholds.values()):
+        raise bad("thresholds", "an object {task: number or {label: number}}")
+    max_length = config.get("max_length", 2000)
+    if not isinstance(max_length, int) or isinstance(max_length, bool) or max_length < 1:
+        raise bad("max_length", "a positive integer")
+    normalize = config.get("normalize") or {}
+    if not isinstance(normalize, dict) or not all(isinstance(v, bool) for v in normalize.values()):
+        raise bad("normalize", "an object {option: true/false}")
+    from voc.text import Normalizer
+
+    unknown = sorted(set(normalize) - set(Normalizer._PARAMS))
+    if unknown:
+        raise ValueError(f"{cfg_path}: unknown 'normalize' options {unknown}")
+    use_lexicon = config.get("use_lexicon", True)
+    if not isinstance(use_lexicon, bool):
+        raise bad("use_lexicon", "true or false")
+    model_evidence = config.get("model_evidence", ["non_complaint_reasons", "behaviors"])
+    if not isinstance(model_evidence, list) or not all(isinstance(t, str) for t in model_evidence):
+        raise bad("model_evidence", "a list of task names")
+    return {"blend": blend, "thresholds": thresholds, "max_length": max_length, "normalize": normalize,
+            "use_lexicon": use_lexicon, "model_evidence": model_evidence}
+
+
+def _merge(errors: list[str | None], done: list[Result]) -> list[Result]:
+    """One Result per item: the analyzed ones in order, an error Result where ``errors`` has one."""
+    results = iter(done)
+    return [Result(text="", error=err) if err is not None else next(results) for err in errors]
+
+
+_WORKER: Analyzer | None = None
+
+
+def _init_worker(analyzer: Analyzer) -> None:
+    global _WORKER
+    _WORKER = analyzer
+
+
+def _work(texts: list[str]) -> list[Result]:
+    assert _WORKER is not None
+    out = _WORKER._analyze(texts) if texts else []
+    for r in out:
+        r._tokenize = None  # a bound method would send the whole analyzer back with every result
+    return out
 
 
 def _fast_single(task: str, classes: list[str], row: list[float], j: int) -> Prediction:

@@ -6,7 +6,10 @@ Endpoints:
   ``{"results": [Result.to_json(), ...]}``, one result per input, in order.
 * ``GET /health``: ``{"status": "ok", "model_loaded": bool, "version": "..."}``.
 * ``GET /labels``: the analyzer's taxonomy (codes, Chinese names, kinds).
-* ``GET /docs``, ``GET /openapi.json``: OpenAPI documentation.
+* ``GET /openapi.json``: the OpenAPI schema.
+* ``GET /docs``: documentation that works offline: Swagger UI served from the local
+  ``swagger-ui-bundle`` package when it is installed, otherwise a small HTML page listing
+  the endpoints (no CDN is ever used; ``/redoc`` is off).
 
 Limits and status codes:
 
@@ -17,7 +20,13 @@ Limits and status codes:
   too-long item gets a result with ``error`` set instead, like every other bad item
   (``null``, numbers, empty strings): a batch never fails because of one item.
 * Wrong types (``text`` not a string, ``texts`` not a list, both or neither given,
-  unknown fields, invalid JSON) -> **422** with FastAPI's ``detail`` list.
+  unknown fields, invalid JSON) -> **422** with a ``detail`` list of ``{loc, msg, type}``.
+
+Error answers never contain request text: the ``input`` and ``ctx`` values pydantic adds
+to validation errors are dropped, field names that are not ours become
+``"<unknown field>"``, and any unexpected exception is a plain **500**
+``{"detail": "internal server error"}`` logged by exception type only. The access log
+written through ``uvicorn.access`` shows paths without their query string.
 
 The analyzer is loaded once per app (at startup, or on the first request when the
 app runs without its lifespan) and shared by all worker threads: it is read-only
@@ -34,6 +43,8 @@ Example:
 
 from __future__ import annotations
 
+import html
+import logging
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from contextlib import asynccontextmanager
@@ -41,8 +52,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 import anyio.to_thread
-from fastapi import FastAPI, HTTPException
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, model_validator
 
 from voc import __version__
@@ -53,6 +65,8 @@ Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
+
+logger = logging.getLogger("voc.service")
 
 
 # ------------------------------------------------------------------ pydantic models
@@ -258,6 +272,104 @@ class BodySizeLimitMiddleware:
         await JSONResponse({"detail": detail}, 413, headers={"Connection": "close"})(scope, receive, send)
 
 
+# ------------------------------------------------------------------ no request text in errors or logs
+#: Validation error types whose pydantic message is a fixed template without the input value.
+_SAFE_MSG_TYPES = frozenset({
+    "missing", "extra_forbidden", "string_type", "list_type", "dict_type", "model_type",
+    "model_attributes_type", "json_invalid", "json_type", "value_error", "bool_type", "int_type",
+    "float_type", "none_required", "too_long", "too_short", "string_too_long", "string_too_short",
+})
+_LOC_ROOTS = frozenset({"body", "query", "path", "header", "cookie"})
+
+
+def _safe_errors(errors: Any, fields: frozenset[str]) -> list[dict[str, Any]]:
+    """Validation errors as ``{loc, msg, type}`` without any value taken from the request.
+
+    Drops ``input``, ``ctx`` and ``url``; keeps ``loc`` items that are list positions, the
+    location root (``body``...) or one of ``fields``; other names (an unknown key chosen by the
+    caller) become ``"<unknown field>"``; a message that may quote the input is replaced by a
+    generic one.
+    """
+    out = []
+    for err in errors if isinstance(errors, (list, tuple)) else []:
+        if not isinstance(err, dict):
+            continue
+        kind = str(err.get("type", "invalid"))
+        loc = []
+        for i, part in enumerate(err.get("loc") or ()):
+            if isinstance(part, int) and not isinstance(part, bool):
+                loc.append(part)
+            elif (i == 0 and part in _LOC_ROOTS) or part in fields:
+                loc.append(str(part))
+            else:
+                loc.append("<unknown field>")
+        msg = str(err.get("msg", "")) if kind in _SAFE_MSG_TYPES else f"invalid value ({kind})"
+        out.append({"loc": loc, "msg": msg, "type": kind})
+    return out
+
+
+class InternalErrorMiddleware:
+    """Pure ASGI middleware: an unexpected exception becomes a plain 500 with no request text.
+
+    The exception is logged by type only (its message or traceback could quote the text
+    being analyzed) and is not re-raised, so the server does not log the traceback either.
+
+    Args:
+        app: The wrapped ASGI app.
+    """
+
+    def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]]) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_tracked(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_tracked)
+        except Exception as exc:  # noqa: BLE001 - every error must be answered without request text
+            logger.error("internal error on %s %s: %s", scope.get("method"), _route_or_other(scope),
+                         type(exc).__name__)
+            if not started:
+                await JSONResponse({"detail": "internal server error"}, 500)(scope, receive, send)
+
+
+_KNOWN_PATHS: set[str] = set()
+
+
+def _route_or_other(scope: Scope) -> str:
+    path = str(scope.get("path", ""))
+    return path if path in _KNOWN_PATHS else "<other path>"
+
+
+class AccessLogFilter(logging.Filter):
+    """Rewrites uvicorn access log records: no query string, unknown paths as ``<other path>``.
+
+    A query string or a made-up path is text chosen by the caller and may hold personal data.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) == 5 and isinstance(args[2], str):
+            path = args[2].split("?", 1)[0]
+            record.args = (args[0], args[1], path if path in _KNOWN_PATHS else "<other path>", args[3], args[4])
+        return True
+
+
+def _install_access_log_filter() -> None:
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, AccessLogFilter) for f in access.filters):
+        access.addFilter(AccessLogFilter())
+
+
 # ------------------------------------------------------------------ app factory
 def create_app(nlp: Any = None, max_batch: int = 256, max_text_chars: int = 10_000,
                max_body_bytes: int = 2_000_000, *, model: str | Path | None = None) -> FastAPI:
@@ -286,6 +398,7 @@ def create_app(nlp: Any = None, max_batch: int = 256, max_text_chars: int = 10_0
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        _install_access_log_filter()  # again: the server may have reconfigured logging since create_app
         await anyio.to_thread.run_sync(holder.get)
         yield
 
@@ -297,11 +410,19 @@ def create_app(nlp: Any = None, max_batch: int = 256, max_text_chars: int = 10_0
                     f"temperament, with evidence spans. Limits: {max_batch} texts per request, "
                     f"{max_text_chars} characters per text, {max_body_bytes} bytes per body.",
         lifespan=lifespan,
+        docs_url=None,  # FastAPI's pages load Swagger UI / ReDoc from a CDN: blank offline
+        redoc_url=None,
     )
     app.state.analyzer = holder
     app.state.limits = {"max_batch": max_batch, "max_text_chars": max_text_chars,
                         "max_body_bytes": max_body_bytes}
     app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=max_body_bytes)
+    app.add_middleware(InternalErrorMiddleware)  # added last: outermost, also covers the size check
+    fields = frozenset(AnalyzeRequest.model_fields)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": _safe_errors(exc.errors(), fields)}, 422)
 
     too_large = {413: {"model": ErrorResponse, "description": "Body or batch too large."}}
 
@@ -342,7 +463,71 @@ def create_app(nlp: Any = None, max_batch: int = 256, max_text_chars: int = 10_0
         """Every task's kind and labels (``code``, Chinese ``name_zh``) of the served analyzer."""
         return holder.get().taxonomy.to_dict()
 
+    _add_docs(app)
+    _KNOWN_PATHS.update(r.path for r in app.routes if isinstance(getattr(r, "path", None), str))
+    _install_access_log_filter()
     return app
+
+
+def _swagger_assets() -> Path | None:
+    """The Swagger UI files of the ``swagger-ui-bundle`` package, if it is installed."""
+    try:
+        from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    path = Path(str(swagger_ui_path))
+    needed = ("swagger-ui-bundle.js", "swagger-ui.css")
+    return path if all((path / f).is_file() for f in needed) else None
+
+
+def _add_docs(app: FastAPI) -> None:
+    """``GET /docs`` without any CDN: local Swagger UI files, or a plain list of endpoints."""
+    assets = _swagger_assets()
+    if assets is not None:
+        from fastapi.openapi.docs import get_swagger_ui_html
+        from fastapi.staticfiles import StaticFiles
+
+        app.mount("/docs/static", StaticFiles(directory=str(assets)), name="swagger-ui")
+        favicon = "/docs/static/favicon-32x32.png" if (assets / "favicon-32x32.png").is_file() else ""
+
+        @app.get("/docs", include_in_schema=False)
+        def swagger_docs() -> HTMLResponse:
+            return get_swagger_ui_html(openapi_url=app.openapi_url or "/openapi.json",
+                                       title=f"{app.title} - API docs",
+                                       swagger_js_url="/docs/static/swagger-ui-bundle.js",
+                                       swagger_css_url="/docs/static/swagger-ui.css",
+                                       swagger_favicon_url=favicon)
+        return
+
+    @app.get("/docs", include_in_schema=False)
+    def plain_docs() -> HTMLResponse:
+        return HTMLResponse(_endpoints_page(app.openapi(), app.openapi_url or "/openapi.json"))
+
+
+def _endpoints_page(spec: dict[str, Any], openapi_url: str) -> str:
+    """A self-contained HTML page listing the endpoints of ``spec`` (no external resources)."""
+    e = html.escape
+    info = spec.get("info", {})
+    rows = []
+    for path, ops in spec.get("paths", {}).items():
+        for method, op in ops.items():
+            codes = ", ".join(sorted(op.get("responses", {})))
+            rows.append(f"<tr><td><code>{e(method.upper())}</code></td><td><code>{e(path)}</code></td>"
+                        f"<td>{e(op.get('summary', ''))}<br><small>{e(op.get('description', ''))}</small></td>"
+                        f"<td>{e(codes)}</td></tr>")
+    return (
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\">"
+        f"<title>{e(info.get('title', 'API'))} - API docs</title>"
+        "<style>body{font-family:sans-serif;margin:2em;max-width:60em}"
+        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.4em;vertical-align:top}</style>"
+        "</head><body>"
+        f"<h1>{e(info.get('title', 'API'))} {e(info.get('version', ''))}</h1>"
+        f"<p>{e(info.get('description', ''))}</p>"
+        f"<p>Full schema (OpenAPI JSON): <a href=\"{e(openapi_url)}\">{e(openapi_url)}</a>. "
+        "Install <code>swagger-ui-bundle</code> for the interactive Swagger UI (served locally).</p>"
+        "<table><tr><th>Method</th><th>Path</th><th>What</th><th>Status codes</th></tr>"
+        + "".join(rows) + "</table></body></html>"
+    )
 
 
 def _error_result(error: str) -> dict[str, Any]:

@@ -89,34 +89,62 @@ def _load_model(cls: type[ChurnModel], path: str | Path) -> ChurnModel:
             gradient boosting file contains types outside :data:`SKOPS_TRUSTED`.
     """
     d = Path(path)
+    json_path = _inside(d, _JSON_NAME)
     try:
-        meta = json.loads((d / _JSON_NAME).read_text(encoding="utf-8"))
+        meta = json.loads(json_path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
         raise ValueError(f"{d}: not a voc churn model ({type(e).__name__}: {e})") from e
     if not isinstance(meta, dict) or meta.get("format") != MODEL_FORMAT:
         raise ValueError(f"{d}: not a voc churn model (format {meta.get('format') if isinstance(meta, dict) else None!r})")
-    arrays = _load_arrays(d / str(meta.get("arrays", _ARRAYS_NAME)))
-    params = dict(meta["params"])
-    if params.get("features") is not None:
-        params["features"] = tuple(params["features"])
-    m = cls(**params)
-    m.kind_ = meta["kind"]
-    m.feature_names_in_ = np.asarray(meta["features"], dtype=object)
-    m.n_features_in_ = len(m.feature_names_in_)
-    m.fill_ = arrays["fill"]
-    m.classes_ = np.array([0, 1])
-    m.validation_scores_ = {str(k): float(v) for k, v in meta.get("validation_scores", {}).items()}
-    m.feature_importances_ = pd.Series(arrays["importances"], index=list(meta["features"]), name="importance")
-    m.metadata_ = meta.get("metadata", {})
+    arrays_name = meta.get("arrays", _ARRAYS_NAME)
+    if not isinstance(arrays_name, str) or not arrays_name:
+        raise ValueError(f"{d}: 'arrays' in {_JSON_NAME} must be a file name, got {arrays_name!r}")
+    arrays = _load_arrays(_inside(d, arrays_name))
+    try:
+        m = _build(cls, meta, arrays)
+    except (KeyError, TypeError, AttributeError, IndexError, ValueError) as e:
+        raise ValueError(f"{json_path}: malformed voc churn model ({type(e).__name__}: {e})") from e
     if m.kind_ == "logistic":
-        m.mean_, m.scale_ = arrays["mean"], arrays["scale"]
-        m.coef_, m.intercept_ = arrays["coef"], arrays["intercept"]
         m.estimator_ = None
     elif m.kind_ == "gbm":
-        m.estimator_ = _load_gbm(d / _GBM_NAME)
+        m.estimator_ = _load_gbm(_inside(d, _GBM_NAME))
     else:
         raise ValueError(f"{d}: unknown model kind {m.kind_!r}")
     return m
+
+
+def _build(cls: type[ChurnModel], meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> ChurnModel:
+    """The model described by ``meta`` and ``arrays`` (missing keys and wrong types raise)."""
+    params = dict(meta["params"])
+    if params.get("features") is not None:
+        params["features"] = tuple(params["features"])
+    features = meta["features"]
+    if not isinstance(features, list) or not all(isinstance(f, str) for f in features):
+        raise TypeError("'features' must be a list of names")
+    m = cls(**params)
+    m.kind_ = meta["kind"]
+    m.feature_names_in_ = np.asarray(features, dtype=object)
+    m.n_features_in_ = len(m.feature_names_in_)
+    m.fill_ = arrays["fill"]
+    m.classes_ = np.array([0, 1])
+    m.validation_scores_ = {str(k): float(v) for k, v in dict(meta.get("validation_scores") or {}).items()}
+    m.feature_importances_ = pd.Series(arrays["importances"], index=list(features), name="importance")
+    m.metadata_ = dict(meta.get("metadata") or {})
+    if m.kind_ == "logistic":
+        m.mean_, m.scale_ = arrays["mean"], arrays["scale"]
+        m.coef_, m.intercept_ = arrays["coef"], arrays["intercept"]
+    return m
+
+
+def _inside(d: Path, name: str) -> Path:
+    """``d / name``, refusing names that escape ``d`` (``..``, absolute, symlinks pointing out)."""
+    if Path(name).is_absolute() or ".." in Path(name).parts:
+        raise ValueError(f"{d}: model file name {name!r} escapes the model directory")
+    target = (d / name).resolve()
+    if not target.is_relative_to(d.resolve()):
+        raise ValueError(f"{d / name}: resolves to {target}, outside the model directory {d.resolve()}; "
+                         "copy the file into the model directory instead of linking to it")
+    return d / name
 
 
 def _load_arrays(path: Path) -> dict[str, np.ndarray]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-__all__ = ["save_components", "load_components", "backend_of"]
+__all__ = ["save_components", "load_components", "backend_of", "resolve_inside"]
 
 SKLEARN_FILE = "sklearn"
 
@@ -51,35 +51,81 @@ def save_components(components: dict[str, Any], path: Path) -> dict[str, dict[st
 
 
 def load_components(config: dict[str, dict[str, Any]], path: Path) -> dict[str, Any]:
-    """Inverse of :func:`save_components`."""
+    """Inverse of :func:`save_components`.
+
+    Raises:
+        ValueError: Unknown backend, a malformed spec or model file, or a file that
+            resolves (symlinks followed) outside ``path``.
+    """
     out: dict[str, Any] = {}
     groups: dict[str, dict[str, Any]] = {}
     for task, spec in config.items():
+        if not isinstance(spec, dict):
+            raise ValueError(f"{path}: component {task!r} must be an object, got {type(spec).__name__}")
         backend = spec.get("backend")
         if backend == "sklearn":
-            file = _inside(path, spec["file"])
+            file = _inside(path, _field(path, task, spec, "file"))
             if file not in groups:
                 from voc.models import sklearn as sk
 
+                for suffix in (".json", ".safetensors"):
+                    resolve_inside(path, Path(file).with_suffix(suffix).as_posix())
                 groups[file] = sk.load_group(path / file)
+            if task not in groups[file]:
+                raise ValueError(f"{path / file}: no model for task {task!r}")
             out[task] = groups[file][task]
         elif backend == "transformers":
             from voc.models.transformers import TransformersTextClassifier
 
-            out[task] = TransformersTextClassifier.from_pretrained(path / _inside(path, spec["dir"]))
+            sub = _inside(path, _field(path, task, spec, "dir"))
+            for f in [path / sub, *(path / sub).rglob("*")]:
+                resolve_inside(path, f.relative_to(path).as_posix())
+            out[task] = TransformersTextClassifier.from_pretrained(path / sub)
         elif backend == "snownlp":
             from voc.models.snownlp import SnowNLPSentiment
 
             params = {k: v for k, v in spec.items() if k != "backend"}
-            out[task] = SnowNLPSentiment(**params)
+            try:
+                out[task] = SnowNLPSentiment(**params)
+            except TypeError as e:
+                raise ValueError(f"{path}: bad snownlp settings for {task!r} ({e})") from e
         else:
             raise ValueError(f"task {task!r}: unknown backend {backend!r}")
     return out
 
 
+def _field(path: Path, task: str, spec: dict[str, Any], key: str) -> str:
+    value = spec.get(key)
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{path}: component {task!r} needs a {key!r} string, got {value!r}")
+    return value
+
+
 def _inside(root: Path, rel: str) -> str:
-    """Reject paths that escape the model directory (``..``, absolute paths)."""
+    """Reject paths that escape the model directory (``..``, absolute paths, symlinks pointing out)."""
     p = Path(rel)
     if p.is_absolute() or ".." in p.parts:
         raise ValueError(f"model file path {rel!r} escapes the model directory")
+    resolve_inside(root, rel)
     return p.as_posix()
+
+
+def resolve_inside(root: str | Path, rel: str | Path) -> Path:
+    """``root / rel`` with symlinks resolved, refusing anything that ends up outside ``root``.
+
+    Args:
+        root: The model directory (may itself be a symlink).
+        rel: A path relative to ``root``.
+
+    Returns:
+        The resolved path.
+
+    Raises:
+        ValueError: The path escapes ``root`` (``..``, an absolute path, or a symlink pointing out).
+    """
+    base = Path(root).resolve()
+    target = (Path(root) / rel).resolve()
+    if not target.is_relative_to(base):
+        raise ValueError(f"{Path(root) / rel}: resolves to {target}, outside the model directory {base}; "
+                         "copy the file into the model directory instead of linking to it")
+    return target

@@ -229,7 +229,15 @@ def load_group(path: str | Path) -> dict[str, SklearnTextClassifier]:
     except (UnicodeDecodeError, json.JSONDecodeError, SafetensorError, OSError) as e:
         raise ValueError(f"{path}: not a voc sklearn model ({type(e).__name__}: {e})") from e
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise ValueError(f"{path}: not a voc sklearn model (format {meta.get('format')!r})")
+        found = meta.get("format") if isinstance(meta, dict) else type(meta).__name__
+        raise ValueError(f"{path}: not a voc sklearn model (format {found!r})")
+    try:
+        return _build_group(meta, arrays)
+    except (KeyError, TypeError, AttributeError, IndexError, ValueError) as e:
+        raise ValueError(f"{path}.json: malformed voc sklearn model ({type(e).__name__}: {e})") from e
+
+
+def _build_group(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> dict[str, SklearnTextClassifier]:
     vecs = []
     for i, spec in enumerate(meta["vectorizers"]):
         params = dict(spec["params"])

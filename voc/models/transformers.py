@@ -318,9 +318,17 @@ class TransformersTextClassifier:
         meta_path = path / COMPONENT_FILE
         if not meta_path.exists():
             raise FileNotFoundError(f"{path} is not a voc transformers component (no {COMPONENT_FILE})")
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise ValueError(f"{meta_path}: not valid JSON ({type(e).__name__}: {e})") from e
+        if not isinstance(meta, dict):
+            raise ValueError(f"{meta_path}: expected a JSON object, got {type(meta).__name__}")
         if meta.get("format") != FORMAT:
             raise ValueError(f"{meta_path}: unknown format {meta.get('format')!r}")
+        if not isinstance(meta.get("classes"), list) or not isinstance(meta.get("multi_label"), bool) \
+                or not isinstance(meta.get("params") or {}, dict):
+            raise ValueError(f"{meta_path}: needs a 'classes' list, a 'multi_label' boolean and a 'params' object")
         valid = set(inspect.signature(cls.__init__).parameters) - {"self"}
         params = {k: v for k, v in dict(meta.get("params") or {}).items() if k in valid}
         params.setdefault("model_name_or_path", str(path))
