@@ -14,6 +14,8 @@ from typing import Any
 
 import click
 
+from voc import __version__
+
 __all__ = ["main"]
 
 READERS = {".csv", ".jsonl", ".json", ".parquet", ".xlsx", ".xls", ".tsv"}
@@ -87,9 +89,19 @@ class _LazyGroup(click.Group):
             return getattr(importlib.import_module(module), attr)
         return super().get_command(ctx, name)
 
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; a missing optional dependency becomes one line on stderr and exit code 2."""
+        from voc._extras import MissingExtra
+
+        try:
+            return super().invoke(ctx)
+        except MissingExtra as e:
+            click.echo(f"error: {e}", err=True)
+            ctx.exit(2)
+
 
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="voc")
+@click.version_option(version=__version__, prog_name="voc")
 def main() -> None:
     """voc: mine Chinese voice-of-customer text."""
 
@@ -257,7 +269,9 @@ def serve(host: str, port: int, model: str | None, max_batch: int, max_text_char
 
         from voc.service import create_app
     except ImportError as e:
-        _fail(f"voc serve needs fastapi and uvicorn ({e.name} is missing): pip install fastapi uvicorn")
+        from voc._extras import install_hint
+
+        _fail(f"voc serve needs fastapi and uvicorn ({e.name} is missing): {install_hint('serve')}")
     app = create_app(max_batch=max_batch, max_text_chars=max_text_chars, max_body_bytes=max_body_bytes,
                      model=model)
     click.echo(f"voc service on http://{host}:{port} (docs: /docs); Ctrl+C to stop", err=True)

@@ -14,7 +14,8 @@ from typing import Any
 
 import pandas as pd
 
-from voc.report.charts import ChartStyle, cjk_font
+from voc._extras import require
+from voc.report.charts import REPORT_FEATURE, ChartStyle, cjk_font
 from voc.report.customer_sections import _customer_sections
 from voc.report.html import _write_outputs
 from voc.report.inputs import (
@@ -87,6 +88,7 @@ def build_report(df_or_path: pd.DataFrame | str | Path, output_html: str | Path,
         ValueError: Unsupported file type, unreadable file, or no rows.
         KeyError: ``text_col`` is missing.
         TypeError: ``df_or_path`` (or ``contacts`` / ``events``) is neither a DataFrame nor a path.
+        voc._extras.MissingExtra: matplotlib is not installed (``pip install 'voc-zh[report]'``).
     """
     source = "DataFrame"
     if isinstance(df_or_path, (str, Path)):
@@ -104,6 +106,7 @@ def build_report(df_or_path: pd.DataFrame | str | Path, output_html: str | Path,
     output_html = Path(output_html)
     png_dir = Path(png_dir) if png_dir is not None else output_html.with_name(output_html.stem + "_charts")
 
+    require("matplotlib", "report", REPORT_FEATURE)  # before the analysis: fail fast, one line
     notes: list[str] = []
     df = df.reset_index(drop=True)
     df = _ensure_analyzed(df, text_col, nlp, notes)
