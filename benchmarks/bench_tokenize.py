@@ -105,7 +105,7 @@ def main() -> None:
         contenders.append(("voc Tokenizer rjieba + normalize", Tokenizer(backend="rjieba")))
         contenders.append(("rjieba.cut (bare)", rjieba.cut))
     except ImportError:
-        print("rjieba not installed: skipping (c) and (d)  (pip install voc[fast])")
+        print("rjieba not installed: skipping (c) and (d)  (pip install 'voc-zh[fast]')")
     contenders.append(("voc normalize() alone", normalize))
 
     warm = texts[:2000]

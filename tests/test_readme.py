@@ -29,3 +29,49 @@ def test_constraints_pin_cpu_torch():
 def test_public_names_resolve():
     for name in voc.__all__:
         assert getattr(voc, name) is not None, name
+
+
+# ---------------------------------------------------------------- distribution name (issue #15)
+
+def _dist_name_and_extras() -> tuple[str, set[str]]:
+    import configparser
+
+    cfg = configparser.ConfigParser()
+    cfg.read(ROOT / "setup.cfg", encoding="utf-8")
+    return cfg["metadata"]["name"], set(cfg["options.extras_require"])
+
+
+def _install_texts() -> dict[str, str]:
+    files = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), *sorted((ROOT / "notebooks").glob("*.ipynb")),
+             *sorted((ROOT / "voc").rglob("*.py")), *sorted((ROOT / "benchmarks").glob("*.py"))]
+    return {str(p.relative_to(ROOT)): p.read_text(encoding="utf-8") for p in files}
+
+
+#: ``pip install [options] <name>[<extras>]`` with the name optionally quoted; "." is a checkout.
+_REQ = re.compile(r"""pip install\s+(?:-\S+\s+(?:constraints\.txt\s+)?)*['"]?([A-Za-z0-9_.\-]+)\[([\w,\- ]+)\]""")
+
+
+def test_every_install_line_uses_the_distribution_name():
+    name, extras = _dist_name_and_extras()
+    assert name != "voc", "the PyPI name 'voc' belongs to another project"
+    seen = 0
+    for path, text in _install_texts().items():
+        for m in _REQ.finditer(text):
+            seen += 1
+            assert m.group(1) in (name, "."), f"{path}: {m.group(0)!r} should install {name!r}"
+            for extra in m.group(2).split(","):
+                assert extra.strip() in extras, f"{path}: {m.group(0)!r}: no extra {extra!r} in setup.cfg"
+        assert not re.search(r"pip install\s+['\"]?voc(?:\[|['\"\s]|$)", text), f"{path}: installs 'voc'"
+        wheel = name.replace("-", "_")
+        for m in re.finditer(r"dist/([A-Za-z0-9_.]+)-\d[\w.]*-py3", text):
+            assert m.group(1) == wheel, f"{path}: wheel {m.group(0)!r} should be named {wheel}-..."
+    assert seen >= 8, seen
+
+
+def test_version_option_does_not_need_installed_metadata():
+    from click.testing import CliRunner
+
+    from voc.cli import main
+
+    res = CliRunner().invoke(main, ["--version"])
+    assert res.exit_code == 0 and voc.__version__ in res.output

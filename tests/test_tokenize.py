@@ -207,7 +207,7 @@ def test_bad_configuration_raises_on_first_use():
 def test_rjieba_missing_gives_helpful_import_error(monkeypatch):
     monkeypatch.setitem(sys.modules, "rjieba", None)
     monkeypatch.setattr(voc.tokenize, "_SHARED", {})
-    with pytest.raises(ImportError, match=r"pip install voc\[fast\]"):
+    with pytest.raises(ImportError, match=r"pip install 'voc-zh\[fast\]'"):
         Tokenizer(backend="rjieba")("好")
 
 

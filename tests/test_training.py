@@ -5,6 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.base import clone
 
@@ -85,3 +86,62 @@ def test_snownlp_backend_swaps_in_and_persists(tmp_path):
     assert again.components["sentiment"].neutral_band == [0.4, 0.6]
     with pytest.raises(TypeError):
         nlp.replace("intent", object())
+
+
+# ---------------------------------------------------------------- which rows train / evaluate (issue #15)
+
+def _toy(with_split: bool) -> pd.DataFrame:
+    rows = [("质量很好，非常满意", "praise"), ("太好用了，推荐", "praise"), ("物流很快，好评", "praise"),
+            ("客服态度差，要投诉", "complaint"), ("东西坏了，退款", "complaint"), ("发错货了，差评", "complaint"),
+            ("请问几点发货", "inquiry"), ("这个有没有蓝色的", "inquiry"), ("怎么申请发票", "inquiry"),
+            ("建议增加夜间配送", "suggestion"), ("希望出个大号的", "suggestion"), ("能不能加个会员价", "suggestion")]
+    df = pd.DataFrame(rows, columns=["text", "intent"])
+    if with_split:  # the last label only in the test rows: it shows whether test rows were trained on
+        df["split"] = ["train"] * 9 + ["test"] * 3
+    return df
+
+
+@pytest.mark.parametrize("with_split", [True, False])
+def test_file_and_dataframe_train_on_the_same_rows(tmp_path, with_split):
+    df = _toy(with_split)
+    path = tmp_path / "labels.csv"
+    df.to_csv(path, index=False)
+    from_frame = voc.train("intent", df, min_df=1)
+    from_file = voc.train("intent", str(path), min_df=1)
+    expected = {"praise", "complaint", "inquiry"} | (set() if with_split else {"suggestion"})
+    assert set(from_frame.classes_) == set(from_file.classes_) == expected
+    probe = ["快递很快", "要退款"]
+    np.testing.assert_allclose(from_frame.predict_proba(probe), from_file.predict_proba(probe), rtol=1e-6)
+
+
+@pytest.mark.parametrize("as_file", [True, False])
+def test_evaluate_scores_test_rows_else_all_rows(tmp_path, as_file, recwarn):
+    split, plain = _toy(True), _toy(False)
+    if as_file:
+        split.to_csv(tmp_path / "split.csv", index=False)
+        plain.to_csv(tmp_path / "plain.csv", index=False)
+        split_data, plain_data = str(tmp_path / "split.csv"), str(tmp_path / "plain.csv")
+    else:
+        split_data, plain_data = split, plain
+    clf = voc.train("intent", split_data, min_df=1)
+    assert voc.evaluate(clf, split_data, task="intent")["intent"]["n"] == 3
+    assert not [w for w in recwarn if "not held out" in str(w.message)]
+    with pytest.warns(UserWarning, match="9 of 12 evaluation rows were training texts of 'intent'"):
+        report = voc.evaluate(clf, plain_data, task="intent")
+    assert report["intent"]["n"] == 12
+
+
+def test_evaluate_warns_for_an_analyzer_scored_on_its_training_rows():
+    df = _toy(False)
+    clf = voc.train("intent", df, min_df=1)
+    mine = voc.load()
+    mine.replace("intent", clf)
+    with pytest.warns(UserWarning, match="not held out"):
+        voc.evaluate(mine, df, task="intent")
+
+
+def test_no_training_rows_names_the_split():
+    df = _toy(True).assign(split="test")
+    with pytest.raises(ValueError, match=r"no row has split == 'train'.*split=None"):
+        voc.train("intent", df, min_df=1)
+    assert len(voc.train("intent", df, split=None, min_df=1).classes_) == 4

@@ -259,7 +259,7 @@ def test_missing_torch_gives_install_hint() -> None:
              "except ImportError as e:\n"
              "    print(e)\n")
     assert r.returncode == 0, r.stderr
-    assert "pip install 'voc[transformers]'" in r.stdout
+    assert "pip install 'voc-zh[transformers]'" in r.stdout
 
 
 def test_registry_backend(single: TransformersTextClassifier) -> None:

@@ -423,6 +423,7 @@ def check_output(*paths: str | None) -> None:
             check_output_path(path)
         except ValueError as e:
             fail(str(e))
+        _cli.require_writer(path)
 
 
 def write_output(df: Any, path: str, *, drop_attrs: bool = False) -> None:

@@ -14,6 +14,8 @@ from typing import Any
 
 import click
 
+from voc import __version__
+
 __all__ = ["main"]
 
 READERS = {".csv", ".jsonl", ".json", ".parquet", ".xlsx", ".xls", ".tsv"}
@@ -77,14 +79,12 @@ def write_table(df: Any, path: str, *, escape_formulas: bool | None = None, bom:
     if suffix in (".jsonl", ".json"):
         atomic_write(p, lambda t: df.to_json(t, orient="records", lines=suffix == ".jsonl", force_ascii=False))
         return
+    require_writer(path)
     if suffix == ".parquet":
-        _require("pyarrow", "parquet", "writing .parquet")
         atomic_write(p, lambda t: df.to_parquet(t, index=False))
         return
     flat = df.copy()
     excel = suffix in (".xlsx", ".xls")
-    if excel:
-        _require("openpyxl", "excel", "writing .xlsx")
     for col in flat.columns:
         if flat[col].dtype != object:
             continue
@@ -102,12 +102,15 @@ def write_table(df: Any, path: str, *, escape_formulas: bool | None = None, bom:
         atomic_write(p, lambda t: flat.to_excel(t, index=False))
 
 
-def _require(module: str, extra: str, feature: str) -> None:
-    """One-line error when an optional writer dependency is missing."""
-    import importlib.util
+def require_writer(path: str) -> None:
+    """Fail with one line (exit code 2) when the writer of ``path``'s format is not installed."""
+    from voc._extras import require
 
-    if importlib.util.find_spec(module) is None:
-        _fail(f"{feature} needs {module}: pip install {module} (or the project's [{extra}] extra)")
+    suffix = Path(path).suffix.lower()
+    if suffix == ".parquet":
+        require("pyarrow", "parquet", "writing .parquet")
+    elif suffix in (".xlsx", ".xls"):
+        require("openpyxl", "excel", "writing .xlsx")
 
 
 class _LazyGroup(click.Group):
@@ -127,9 +130,19 @@ class _LazyGroup(click.Group):
             return getattr(importlib.import_module(module), attr)
         return super().get_command(ctx, name)
 
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; a missing optional dependency becomes one line on stderr and exit code 2."""
+        from voc._extras import MissingExtra
+
+        try:
+            return super().invoke(ctx)
+        except MissingExtra as e:
+            click.echo(f"error: {e}", err=True)
+            ctx.exit(2)
+
 
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="voc")
+@click.version_option(version=__version__, prog_name="voc")
 @click.option("--keep-formulas", is_flag=True,
               help="Write CSV/Excel text cells starting with = + - @ as they are (default: a leading ' "
                    "so that spreadsheets show them as text, not run them as formulas).")
@@ -148,6 +161,7 @@ def check_paths(output: str, *inputs: str | None) -> None:
         check_output_path(output)
     except ValueError as e:
         _fail(str(e))
+    require_writer(output)
 
 
 @main.command()
@@ -324,7 +338,9 @@ def serve(host: str, port: int, model: str | None, max_batch: int, max_text_char
 
         from voc.service import create_app
     except ImportError as e:
-        _fail(f"voc serve needs fastapi and uvicorn ({e.name} is missing): pip install fastapi uvicorn")
+        from voc._extras import install_hint
+
+        _fail(f"voc serve needs fastapi and uvicorn ({e.name} is missing): {install_hint('serve')}")
     app = create_app(max_batch=max_batch, max_text_chars=max_text_chars, max_body_bytes=max_body_bytes,
                      model=model)
     click.echo(f"voc service on http://{host}:{port} (docs: /docs); Ctrl+C to stop", err=True)

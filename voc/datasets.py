@@ -200,12 +200,12 @@ def load(name: str) -> Any:
         ``datasets.DatasetDict``.
 
     Raises:
-        ImportError: ``datasets`` is not installed (``pip install voc[transformers]``).
+        ImportError: ``datasets`` is not installed (``pip install 'voc-zh[transformers]'``).
     """
     try:
         import datasets
     except ImportError as e:  # pragma: no cover - depends on the environment
-        raise ImportError("voc.datasets.load needs the 'datasets' package: pip install 'voc[transformers]'") from e
+        raise ImportError("voc.datasets.load needs the 'datasets' package: pip install 'voc-zh[transformers]'") from e
     df = load_frame(name)
     return datasets.DatasetDict(
         {

@@ -216,7 +216,7 @@ def analyze_spark(
         followed by the result columns (see :func:`result_schema`); one row per input row.
 
     Raises:
-        ImportError: ``pyspark`` is not installed (``pip install "voc[spark]"``).
+        ImportError: ``pyspark`` is not installed (``pip install "voc-zh[spark]"``).
         TypeError: ``df`` is not a Spark DataFrame.
         KeyError: ``text_col`` is missing.
         ValueError: ``batch_size`` is not a positive integer, or ``struct_col`` exists in ``df``.
@@ -224,7 +224,7 @@ def analyze_spark(
     try:
         from pyspark.sql import functions as F
     except ImportError as e:  # pragma: no cover - exercised only without pyspark
-        raise ImportError('voc.spark needs pyspark: pip install "voc[spark]"') from e
+        raise ImportError('voc.spark needs pyspark: pip install "voc-zh[spark]"') from e
     import pandas as pd
 
     # Classic and Spark Connect DataFrames are different classes, both under pyspark.sql.

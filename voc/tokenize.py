@@ -110,7 +110,7 @@ def _new_segmenter(backend: str) -> Any:
         import rjieba
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ImportError(
-            "Tokenizer(backend='rjieba') needs the optional 'rjieba' package: pip install voc[fast]"
+            "Tokenizer(backend='rjieba') needs the optional 'rjieba' package: pip install 'voc-zh[fast]'"
         ) from exc
     return rjieba.Jieba()
 
@@ -201,7 +201,7 @@ class Tokenizer:
 
     Args:
         backend: ``"jieba"`` (default) or ``"rjieba"`` (Rust, much faster; needs
-            ``pip install voc[fast]``).
+            ``pip install 'voc-zh[fast]'``).
         user_dict: Extra words: a path to a jieba user dictionary (``word [freq] [tag]``
             a line) or a list of such strings (usually just words).
         stopwords: ``None``/``False`` keeps every token; ``True`` removes the shipped

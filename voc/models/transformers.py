@@ -43,19 +43,12 @@ FORMAT = "voc-transformers-1"
 #: Weight files that would need unpickling; a directory holding only these is refused.
 PICKLE_WEIGHT_PATTERNS = ("*.bin", "*.pt", "*.pth", "*.pkl", "*.pickle", "*.ckpt")
 
-_INSTALL_HINT = "pip install 'voc[transformers]'"
-
-
 def _require() -> tuple[Any, Any]:
-    """Import torch and transformers, or raise an ImportError that says how to install them."""
-    try:
-        import torch
-        import transformers
-    except ImportError as e:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            f"the transformers backend needs torch and transformers ({e.name or e} is missing); "
-            f"install them with: {_INSTALL_HINT}"
-        ) from e
+    """Import torch and transformers, or raise a one-line ``MissingExtra`` (an ImportError) naming the extra."""
+    from voc._extras import require
+
+    torch = require("torch", "transformers", "the transformers backend")
+    transformers = require("transformers", "transformers", "the transformers backend")
     return torch, transformers
 
 

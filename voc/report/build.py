@@ -14,8 +14,9 @@ from typing import Any
 
 import pandas as pd
 
+from voc._extras import require
 from voc._write import refuse_input_overwrite
-from voc.report.charts import ChartStyle, cjk_font
+from voc.report.charts import REPORT_FEATURE, ChartStyle, cjk_font
 from voc.report.customer_sections import _customer_sections
 from voc.report.html import _write_outputs
 from voc.report.inputs import (
@@ -88,6 +89,7 @@ def build_report(df_or_path: pd.DataFrame | str | Path, output_html: str | Path,
         ValueError: Unsupported file type, unreadable file, or no rows.
         KeyError: ``text_col`` is missing.
         TypeError: ``df_or_path`` (or ``contacts`` / ``events``) is neither a DataFrame nor a path.
+        voc._extras.MissingExtra: matplotlib is not installed (``pip install 'voc-zh[report]'``).
     """
     source = "DataFrame"
     if isinstance(df_or_path, (str, Path)):
@@ -106,6 +108,7 @@ def build_report(df_or_path: pd.DataFrame | str | Path, output_html: str | Path,
     refuse_input_overwrite(output_html, [v for v in (df_or_path, contacts, events) if isinstance(v, (str, Path))])
     png_dir = Path(png_dir) if png_dir is not None else output_html.with_name(output_html.stem + "_charts")
 
+    require("matplotlib", "report", REPORT_FEATURE)  # before the analysis: fail fast, one line
     notes: list[str] = []
     df = df.reset_index(drop=True)
     df = _ensure_analyzed(df, text_col, nlp, notes)

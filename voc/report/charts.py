@@ -19,9 +19,14 @@ from typing import Any
 
 import pandas as pd
 
+from voc._extras import require
+
 __all__ = ["cjk_font", "ChartStyle", "barh_chart", "sentiment_time_chart", "issue_chart", "forecast_chart"]
 
 SENTIMENT_COLORS = {"negative": "#d62728", "neutral": "#9e9e9e", "positive": "#2ca02c"}
+#: What needs matplotlib, in the one-line install hint.
+REPORT_FEATURE = "the HTML report (voc report)"
+
 _FONT_SUFFIXES = (".ttf", ".otf", ".ttc")
 
 
@@ -40,7 +45,7 @@ def cjk_font() -> str | None:
                              check=False).stdout
     except (OSError, subprocess.SubprocessError):
         return None
-    from matplotlib import font_manager
+    font_manager = require("matplotlib.font_manager", "report", REPORT_FEATURE)
 
     for line in sorted(out.splitlines()):
         path = line.split(":", 1)[0].strip()
@@ -103,7 +108,7 @@ def _png(fig: Any) -> bytes:
 
 
 def _figure(style: ChartStyle, width: float, height: float) -> Any:
-    from matplotlib.figure import Figure
+    Figure = require("matplotlib.figure", "report", REPORT_FEATURE).Figure
 
     return Figure(figsize=(width, height), layout="constrained")
 
@@ -122,7 +127,7 @@ def barh_chart(items: Sequence[tuple[str, float]], title: str, style: ChartStyle
     Returns:
         PNG bytes.
     """
-    import matplotlib
+    matplotlib = require("matplotlib", "report", REPORT_FEATURE)
 
     with matplotlib.rc_context(style.rc()):
         height = max(1.8, 0.38 * len(items) + 1.0)
@@ -151,7 +156,7 @@ def sentiment_time_chart(counts: pd.DataFrame, mean_score: pd.Series, title: str
     Returns:
         PNG bytes.
     """
-    import matplotlib
+    matplotlib = require("matplotlib", "report", REPORT_FEATURE)
 
     with matplotlib.rc_context(style.rc()):
         fig = _figure(style, 9.5, 3.8)
@@ -198,7 +203,7 @@ def issue_chart(labels: Sequence[str], sizes: Sequence[float], churn: Sequence[f
     Returns:
         PNG bytes.
     """
-    import matplotlib
+    matplotlib = require("matplotlib", "report", REPORT_FEATURE)
 
     with matplotlib.rc_context(style.rc()):
         height = max(1.8, 0.4 * len(labels) + 1.0)
@@ -231,7 +236,7 @@ def forecast_chart(table: pd.DataFrame, style: ChartStyle, *, top: int = 10) -> 
     Returns:
         PNG bytes.
     """
-    import matplotlib
+    matplotlib = require("matplotlib", "report", REPORT_FEATURE)
 
     from voc.churn import plot_issue_forecast
 
