@@ -63,7 +63,9 @@ def write_table(df: Any, path: str) -> None:
     if suffix == ".csv":
         flat.to_csv(p, index=False)
     elif suffix == ".parquet":
-        df.to_parquet(p, index=False)
+        from voc.frame import write_parquet
+
+        write_parquet(df, p)  # evidence / score mappings as lists of {label, ...}, not sparse structs
     elif suffix in (".xlsx", ".xls"):
         flat.to_excel(p, index=False)
     else:
@@ -230,7 +232,7 @@ def report(ctx: click.Context, input_path: str, output: str, text_col: str, time
     nlp = voc.load(model) if model else None
     try:
         path = build_report(df, output, text_col=text_col, time_col=time_col, nlp=nlp, png_dir=png_dir,
-                            **history)
+                            source=input_path, **history)
     except (KeyError, ValueError, TypeError, OSError) as e:
         _fail(f"{input_path}: {str(e).strip(chr(39)) or type(e).__name__}")
     charts = Path(png_dir) if png_dir else path.with_name(path.stem + "_charts")
