@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from click.testing import CliRunner
 
 from voc.cli import main
@@ -64,3 +65,38 @@ def test_demo(tmp_path):
     assert res.exit_code == 0, res.output
     assert "why customers did not complain" in res.output
     assert len(pd.read_csv(out)) == 30
+
+
+def test_analyze_outputs_scores_and_clean_parquet_evidence(tmp_path):
+    """Every output format has the score columns; Parquet evidence reads back as a list of spans."""
+    import json
+
+    from voc.frame import evidence_dict
+
+    src = tmp_path / "in.csv"
+    pd.DataFrame({"text": ["客服电话一直打不通，算了不投诉了", "", "物流太慢了，差评"]}).to_csv(src, index=False)
+    for ext in ("csv", "jsonl", "parquet", "xlsx"):
+        res = CliRunner().invoke(main, ["analyze", str(src), "-o", str(tmp_path / f"out.{ext}")])
+        assert res.exit_code == 0, res.output
+    csv = pd.read_csv(tmp_path / "out.csv")
+    jsonl = pd.read_json(tmp_path / "out.jsonl", lines=True)
+    xlsx = pd.read_excel(tmp_path / "out.xlsx")
+    pq = pd.read_parquet(tmp_path / "out.parquet")
+    for df in (csv, jsonl, xlsx, pq):
+        for col in ("emotion_score", "intent_score", "complaint_stage_score", "journey_stage_score",
+                    "temperament_score", "non_complaint_reasons_scores", "behaviors_scores", "aspects_scores"):
+            assert col in df.columns, col
+        assert 0 < float(df.loc[0, "emotion_score"]) <= 1 and pd.isna(df.loc[1, "emotion_score"])
+    reasons = json.loads(csv.loc[0, "non_complaint_reasons_scores"])  # JSON in CSV
+    assert set(reasons) == set(json.loads(csv.loc[0, "non_complaint_reasons"])) and reasons
+    assert jsonl.loc[0, "non_complaint_reasons_scores"] == pytest.approx(reasons)
+
+    ev = pq.loc[0, "evidence"]  # a list of {label, text} spans, not a struct with a field per label
+    spans = list(ev)
+    assert spans and all(isinstance(s, dict) and set(s) == {"label", "text"} for s in spans)
+    assert {"label": "channel_blocked", "text": "打不通"} in spans
+    assert evidence_dict(ev) == json.loads(csv.loc[0, "evidence"])
+    assert list(pq.loc[1, "evidence"]) == []
+    scores = list(pq.loc[0, "non_complaint_reasons_scores"])
+    assert {s["label"]: s["score"] for s in scores} == pytest.approx(reasons)
+    assert pq.loc[1, "aspects_scores"] is None

@@ -286,3 +286,34 @@ def test_pluggable_embedder() -> None:
     assert calls and adjusted_rand_score(truth[m], assignment.loc[m, "issue_id"]) >= 0.6
     lab, sim = model.predict(["app一打开就闪退"])
     assert "闪退" in issues.loc[lab[0], "keywords"]
+
+
+_DELIVERY = ["快递三天了还没送到，物流信息一直不更新", "快递员把包裹放门口就走了，包裹被偷了", "物流太慢了，包裹一周还没到",
+             "快递包裹破损，里面东西摔坏了", "配送员态度差，快递送错地址", "包裹显示已签收但我没收到快递",
+             "物流停滞不动，快递客服也不回复", "快递延误好几天，包裹到了外箱全湿了", "快递员不打电话直接把包裹放驿站",
+             "物流一直显示运输中，快递到底在哪", "包裹丢了快递公司不赔", "快递送货上门要加钱，包裹还迟到"]
+_HOTEL = ["酒店房间很脏，床单有头发", "酒店前台态度差，入住等了一个小时", "房间隔音太差，酒店晚上吵得睡不着",
+          "酒店空调坏了，房间又闷又热", "前台办理入住太慢，酒店房间还有烟味", "酒店卫生间漏水，房间地毯发霉",
+          "预订的酒店房间和图片不一样", "酒店早餐难吃，前台还乱收押金"]
+_APP = ["app一打开就闪退，更新后更卡了", "手机app登录不上，验证码收不到", "app闪退好几次，付款页面卡死",
+        "更新之后app老是闪退，垃圾软件", "app页面加载太慢，一直转圈", "app登录后闪退，卸载重装也没用",
+        "app支付失败还扣了钱", "app界面卡顿，点什么都没反应", "app总是自动退出，闪退严重",
+        "app更新后登录不了", "app广告太多还闪退", "app下单页面一直报错"]
+
+
+@pytest.mark.parametrize("with_domain", [True, False])
+def test_issue_label_words_come_from_one_domain(with_domain: bool) -> None:
+    """Two issues for three domains: the merged hotel + delivery issue is labelled from one domain only."""
+    texts = _DELIVERY + _HOTEL + _APP
+    domain = ["delivery"] * len(_DELIVERY) + ["hotel"] * len(_HOTEL) + ["app"] * len(_APP)
+    fb = pd.DataFrame({"text": texts, "domain": domain})
+    issues, assignment = discover_issues(fb if with_domain else fb.drop(columns="domain"), n_issues=2,
+                                         negative_only=False)
+    mixed = assignment.assign(domain=fb["domain"]).groupby("issue_id")["domain"].nunique()
+    assert mixed.max() == 2  # k-means did merge two domains into one issue
+    for iid, row in issues.iterrows():
+        words = row["label"].split(" / ")
+        assert len(words) == 3 and words == row["keywords"][:3]
+        own = fb.loc[assignment.index[assignment["issue_id"] == iid]]
+        domains_of = [set(own.loc[own["text"].str.contains(w, regex=False), "domain"]) for w in words]
+        assert all(d for d in domains_of) and len(set.union(*domains_of)) == 1, (row["label"], domains_of)

@@ -31,7 +31,7 @@ def test_single_text_result(nlp):
     assert ev and r.text[ev[0].start : ev[0].end] == ev[0].text
     assert r.tokens and all(isinstance(t, str) for t in r.tokens)
     d = r.to_dict()
-    assert list(d) == FLAT
+    assert list(d)[: len(FLAT)] == FLAT  # the original columns first, unchanged; score columns follow
     assert isinstance(d["non_complaint_reasons"], list) and d["error"] is None
 
 
@@ -295,3 +295,48 @@ def test_pipe_n_process_gives_identical_results(nlp):
     short = [r.to_json() for r in nlp.pipe(texts[:10], batch_size=32, n_process=2)]  # one batch: in process
     assert short == one[:10]
     assert [r.to_json() for r in nlp.pipe(texts[:40], batch_size=8, n_process=-1)] == one[:40]
+
+
+def test_flat_record_has_a_score_for_every_task(nlp):
+    """Result.to_dict: <task>_score per single-label task, {label: score} per multi-label task."""
+    from voc.results import RECORD_COLUMNS
+
+    r = nlp("客服电话一直打不通，算了不投诉了，物流也太慢了")
+    d = r.to_dict()
+    assert list(d) == list(RECORD_COLUMNS)
+    for task in SINGLE_TASKS:
+        pred = getattr(r, task)
+        assert d[f"{task}_score"] == pred.score and isinstance(d[f"{task}_score"], float)
+        if task != "sentiment":
+            assert 0.0 < d[f"{task}_score"] <= 1.0 and d[f"{task}_score"] == pred.scores[pred.label]
+    for task in MULTI_TASKS:
+        assert d[f"{task}_scores"] == {lab.label: lab.score for lab in getattr(r, task)}
+        assert list(d[f"{task}_scores"]) == d[task]  # exactly the predicted labels, same order
+    assert d["non_complaint_reasons_scores"] and d["aspects_scores"]
+    bad = next(iter(nlp.pipe([None]))).to_dict()
+    assert bad["error"] and all(bad[c] is None for c in RECORD_COLUMNS if c.endswith(("_score", "_scores")))
+
+
+def test_analyze_frame_and_batch_score_columns(nlp):
+    """analyze_frame adds the score columns after the original ones; analyze_batch stays Arrow-friendly."""
+    import json
+
+    import pyarrow as pa
+
+    from voc.frame import OUTPUT_COLUMNS
+    from voc.results import FLAT_COLUMNS, SCORE_COLUMNS
+
+    texts = ["物流太慢了，差评", None, "客服电话打不通，算了"]
+    out = voc.analyze_frame(pd.DataFrame({"text": texts}), nlp=nlp)
+    assert list(out.columns) == ["text", *FLAT_COLUMNS, "evidence", *SCORE_COLUMNS]
+    assert list(OUTPUT_COLUMNS[: len(FLAT_COLUMNS) + 1]) == [*FLAT_COLUMNS, "evidence"]
+    assert out["emotion_score"].dtype == "float64" and out["emotion_score"].isna().tolist() == [False, True, False]
+    assert out.loc[2, "non_complaint_reasons_scores"].keys() == set(out.loc[2, "non_complaint_reasons"])
+    assert out.loc[1, "aspects_scores"] is None
+
+    batch = voc.analyze_batch({"text": texts, "id": [0, 1, 2]}, nlp=nlp)
+    assert json.loads(batch["aspects_scores"][0]) == out.loc[0, "aspects_scores"]
+    assert batch["aspects_scores"][1] == "null"
+    table = pa.Table.from_pydict(batch)  # one Arrow type per column
+    for col in SCORE_COLUMNS:
+        assert table.schema.field(col).type == (pa.string() if col.endswith("_scores") else pa.float64())

@@ -284,3 +284,66 @@ def test_renders_in_headless_chromium(report, tmp_path):
     assert 'data-charts="ok"' in body.group(0), body.group(0)
     assert f'data-charts-count="{n}"' in body.group(0)
     assert not [ln for ln in dom.stderr.splitlines() if "Uncaught" in ln or ("CONSOLE" in ln and path.name in ln)]
+
+
+def test_cli_report_names_the_file_and_prints_nothing_on_stderr(tmp_path):
+    """`voc report FILE`: the page's source is the file name; no matplotlib font noise on stderr."""
+    out = tmp_path / "r.html"
+    res = CliRunner().invoke(main, ["report", str(SAMPLE), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    page = out.read_text(encoding="utf-8")
+    assert "Source: sample_feedback.csv" in page and "Source: DataFrame" not in page
+    assert res.stderr == ""
+    assert "Source: in.parquet" in build_report(pd.read_csv(SAMPLE), tmp_path / "s.html",
+                                                 source=tmp_path / "in.parquet").read_text(encoding="utf-8")
+
+
+def test_css_lists_cjk_fonts(report):
+    _, page = report
+    body_font = re.search(r"body\{[^}]*font:([^}]*)\}", page).group(1)
+    for family in ("PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei"):
+        assert f'"{family}"' in body_font
+    assert body_font.rstrip().endswith("sans-serif")
+
+
+def test_font_without_chinese_glyphs_draws_codes_not_boxes(analyzed, nlp, tmp_path, monkeypatch):
+    """A 'Chinese' font that lacks the glyphs (here DejaVu Sans) must not be used for Chinese labels."""
+    names = {"emotion": {"anger": "愤怒"}}
+    style = report_charts.ChartStyle("DejaVu Sans", names)
+    assert not style.chinese and style.label("emotion", "anger") == "anger"
+    assert style.text("快递 / 包裹", "issue 0") == "issue 0" and style.text("app", "x") == "app"
+    monkeypatch.setattr("voc.report.build.cjk_font", lambda: "DejaVu Sans")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a "Glyph ... missing" warning would be an error here
+        page = build_report(analyzed, tmp_path / "r.html", nlp=nlp).read_text(encoding="utf-8")
+    assert "No font with Chinese glyphs" in page
+
+
+def test_font_warnings_silenced_around_plotting_only(caplog, capsys):
+    style = report_charts.ChartStyle(None, {})
+    style.font = "DejaVu Sans"  # force Chinese text into a font without its glyphs
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        png = report_charts.barh_chart([("愤怒", 3), ("失望", 1)], "情绪", style)
+    assert png.startswith(PNG_MAGIC)
+    assert not [w for w in caught if "missing from" in str(w.message) or "findfont" in str(w.message)]
+    assert "findfont" not in capsys.readouterr().err
+    with warnings.catch_warnings(record=True) as caught:  # the filter does not outlive the chart
+        warnings.simplefilter("always")
+        warnings.warn("Glyph 24868 missing from font(s) DejaVu Sans.", UserWarning, stacklevel=1)
+    assert len(caught) == 1
+
+
+def test_persona_tag_of_every_customer_is_left_out():
+    from voc.report.customer_sections import _fill_personas
+    from voc.report.html import Section
+
+    ids = [f"c{i}" for i in range(20)]
+    profiles = pd.DataFrame({"has_problem": [True] * 20}, index=ids)
+    tags = [[{"tag": "低反馈参与者"}, *([{"tag": "渠道依赖型"}] if i < 4 else [])] for i in range(20)]
+    table = pd.DataFrame({"primary_archetype": ["凡人"] * 20, "archetype_en": ["everyman"] * 20, "tags": tags,
+                          "archetype_score": [1.0] * 20}, index=ids)
+    sec = Section("personas", "Personas")
+    _fill_personas(sec, profiles, table, report_charts.ChartStyle(None, {}))
+    assert "渠道依赖型" in sec.body and "低反馈参与者" not in sec.body
+    assert any("低反馈参与者 (20 of 20)" in n for n in sec.notes)

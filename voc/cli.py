@@ -81,7 +81,10 @@ def write_table(df: Any, path: str, *, escape_formulas: bool | None = None, bom:
         return
     require_writer(path)
     if suffix == ".parquet":
-        atomic_write(p, lambda t: df.to_parquet(t, index=False))
+        from voc.frame import write_parquet
+
+        # evidence / score mappings as lists of {label, ...}, not sparse structs
+        atomic_write(p, lambda t: write_parquet(df, t))
         return
     flat = df.copy()
     excel = suffix in (".xlsx", ".xls")
@@ -311,7 +314,7 @@ def report(ctx: click.Context, input_path: str, output: str, text_col: str, time
     nlp = voc.load(model) if model else None
     try:
         path = build_report(df, output, text_col=text_col, time_col=time_col, nlp=nlp, png_dir=png_dir,
-                            **history)
+                            source=input_path, **history)
     except (KeyError, ValueError, TypeError, OSError) as e:
         _fail(f"{input_path}: {str(e).strip(chr(39)) or type(e).__name__}")
     charts = Path(png_dir) if png_dir else path.with_name(path.stem + "_charts")

@@ -3,6 +3,7 @@
 ``analyze_frame(df)`` appends the flat ``Result.to_dict()`` columns (plus
 ``evidence``) to a copy of ``df``: one output row per input row, same index, bad
 texts flagged in ``error``. ``analyze_batch`` is the same for ``Dataset.map``.
+``write_parquet`` writes such a frame with one Arrow type per nested column.
 
 Example:
     >>> import pandas as pd, voc
@@ -21,11 +22,16 @@ from typing import Any
 
 import pandas as pd
 
-from voc.results import FLAT_COLUMNS
+from voc.results import FLAT_COLUMNS, MULTI_TASKS, SCORE_COLUMNS
 
-__all__ = ["analyze_frame", "analyze_batch", "default_analyzer", "OUTPUT_COLUMNS"]
+__all__ = ["analyze_frame", "analyze_batch", "default_analyzer", "write_parquet", "evidence_dict",
+           "OUTPUT_COLUMNS"]
 
-OUTPUT_COLUMNS = (*FLAT_COLUMNS, "evidence")
+#: Columns appended by :func:`analyze_frame`, in order: the label columns, ``evidence``
+#: (``{label: [span, ...]}``), then the score columns (:data:`voc.results.SCORE_COLUMNS`).
+OUTPUT_COLUMNS = (*FLAT_COLUMNS, "evidence", *SCORE_COLUMNS)
+#: Columns holding a ``{label: score}`` mapping (JSON text in CSV / Excel and in ``analyze_batch``).
+_SCORE_MAPS = frozenset(c for c in SCORE_COLUMNS if c.endswith("_scores"))
 
 _lock = threading.Lock()
 _default: Any = None
@@ -114,8 +120,10 @@ def mask_column(values: pd.Series) -> pd.Series:
 def analyze_batch(batch: dict[str, list[Any]], text_col: str = "text", nlp: Any = None) -> dict[str, list[Any]]:
     """``datasets.Dataset.map(analyze_batch, batched=True)``-friendly batch function.
 
-    Returns the input columns plus the result columns (evidence as a JSON string, since
-    Arrow needs one type per column).
+    Returns the input columns plus the result columns. ``evidence`` and the
+    ``<task>_scores`` mappings are JSON strings (their keys vary from row to row, and
+    Arrow needs one type per column); ``<task>_score`` values are floats (``None`` on
+    error rows).
     """
     import json
 
@@ -129,5 +137,100 @@ def analyze_batch(batch: dict[str, list[Any]], text_col: str = "text", nlp: Any 
     for col in OUTPUT_COLUMNS:
         vals = [r[col] for r in recs]
         out[col if col not in batch else col + "_pred"] = (
-            [json.dumps(v, ensure_ascii=False) for v in vals] if col == "evidence" else vals)
+            [json.dumps(v, ensure_ascii=False) for v in vals] if col == "evidence" or col in _SCORE_MAPS else vals)
     return out
+
+
+def evidence_dict(value: Any) -> dict[str, list[str]]:
+    """An ``evidence`` cell in its ``analyze_frame`` form ``{label: [span, ...]}``.
+
+    Accepts that form, its JSON text (CSV / Excel / ``analyze_batch``) and the list of
+    ``{"label", "text"}`` spans that :func:`write_parquet` stores (a numpy array once read
+    back with ``pd.read_parquet``); anything else gives ``{}``.
+
+    Args:
+        value: One cell of an ``evidence`` column.
+
+    Returns:
+        A new ``{label: [span, ...]}`` dict.
+    """
+    import json
+
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return {}
+    if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):
+        value = value.tolist()
+    if isinstance(value, dict):
+        return {str(k): [str(x) for x in (v.tolist() if hasattr(v, "tolist") else v or [])]
+                for k, v in value.items() if v is not None}
+    out: dict[str, list[str]] = {}
+    if isinstance(value, (list, tuple)):
+        for span in value:
+            if isinstance(span, dict) and span.get("label") is not None and span.get("text") is not None:
+                out.setdefault(str(span["label"]), []).append(str(span["text"]))
+    return out
+
+
+def _arrow_column(base: str, values: list[Any]) -> tuple[Any, list[Any]] | None:
+    """Arrow type and values of a nested result column, or ``None`` to let pyarrow infer it.
+
+    ``evidence`` becomes a list of ``{label, text}`` spans, ``<task>_scores`` a list of
+    ``{label, score}`` (highest first), multi-label columns a list of strings.
+    """
+    import pyarrow as pa
+
+    if base == "evidence" or base in _SCORE_MAPS:
+        if not all(v is None or isinstance(v, dict) for v in values):
+            return None
+        if base == "evidence":
+            typ = pa.list_(pa.struct([("label", pa.string()), ("text", pa.string())]))
+            rows = [None if v is None else [{"label": k, "text": span} for k, spans in evidence_dict(v).items()
+                                            for span in spans] for v in values]
+        else:
+            typ = pa.list_(pa.struct([("label", pa.string()), ("score", pa.float64())]))
+            rows = [None if v is None else [{"label": str(k), "score": float(x)} for k, x in v.items()]
+                    for v in values]
+        return typ, rows
+    if base in MULTI_TASKS:
+        if not all(v is None or isinstance(v, (list, tuple)) or hasattr(v, "tolist") for v in values):
+            return None
+        rows = [None if v is None else [str(x) for x in (v.tolist() if hasattr(v, "tolist") else v)]
+                for v in values]
+        return pa.list_(pa.string()), rows
+    return None
+
+
+def write_parquet(df: pd.DataFrame, path: Any) -> None:
+    """Write an :func:`analyze_frame` result to Parquet with one clean Arrow type per nested column.
+
+    Plain ``df.to_parquet`` turns the ``evidence`` dicts (different keys per row) into one
+    struct with a field per label, mostly nulls. Here ``evidence`` is stored as a list of
+    ``{"label", "text"}`` spans, each ``<task>_scores`` as a list of ``{"label", "score"}``
+    and each multi-label column as a list of strings, so ``pd.read_parquet`` gives back one
+    array of such dicts (or strings) per row. Other columns are written as pandas would.
+
+    Args:
+        df: The frame (also a ``*_pred`` suffixed result column is converted).
+        path: The Parquet file.
+
+    Raises:
+        ImportError: pyarrow is not installed.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    names = [str(c) for c in df.columns]
+    converted = {}
+    for name in names:
+        base = name[: -len("_pred")] if name.endswith("_pred") else name
+        conv = _arrow_column(base, df[name].tolist())
+        if conv is not None:
+            converted[name] = pa.array(conv[1], type=conv[0])
+    table = pa.Table.from_pandas(df.drop(columns=list(converted)), preserve_index=False)
+    for i, name in enumerate(names):
+        if name in converted:
+            table = table.add_column(i, pa.field(name, converted[name].type), converted[name])
+    pq.write_table(table, path)

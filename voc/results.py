@@ -12,15 +12,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Evidence", "Label", "Prediction", "Result", "SINGLE_TASKS", "MULTI_TASKS"]
+__all__ = ["Evidence", "Label", "Prediction", "Result", "SINGLE_TASKS", "MULTI_TASKS", "FLAT_COLUMNS",
+           "SCORE_COLUMNS", "RECORD_COLUMNS"]
 
 SINGLE_TASKS = ("sentiment", "emotion", "intent", "complaint_stage", "journey_stage", "temperament")
 MULTI_TASKS = ("non_complaint_reasons", "behaviors", "aspects")
 #: Column order of :meth:`Result.to_dict` after sentiment / sentiment_score.
 FLAT_ORDER = ("emotion", "intent", "non_complaint_reasons", "complaint_stage", "behaviors", "aspects",
               "journey_stage", "temperament")
-#: The columns of :meth:`Result.to_dict`, in order.
+#: The label columns of :meth:`Result.to_dict`, in order (also the columns of ``voc.spark``).
 FLAT_COLUMNS = ("sentiment", "sentiment_score", *FLAT_ORDER, "error")
+#: Score columns of :meth:`Result.to_dict`, after :data:`FLAT_COLUMNS`: ``<task>_score`` (probability of
+#: the predicted label) per single-label task and ``<task>_scores`` (``{label: score}`` of the predicted
+#: labels) per multi-label task.
+SCORE_COLUMNS = tuple(f"{t}_scores" if t in MULTI_TASKS else f"{t}_score" for t in FLAT_ORDER)
+#: The keys of :meth:`Result.to_dict`, in order.
+RECORD_COLUMNS = (*FLAT_COLUMNS, *SCORE_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -123,15 +130,28 @@ class Result:
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        """Flat record: one column per task (multi-label tasks as lists of codes)."""
+        """Flat record: one column per task, then the score columns (keys: :data:`RECORD_COLUMNS`).
+
+        Multi-label tasks are lists of codes. ``sentiment_score`` is the polarity in [-1, 1];
+        ``<task>_score`` is the probability of the predicted label of the other single-label
+        tasks; ``<task>_scores`` maps each predicted label of a multi-label task to its score.
+        Every score is ``None`` when the text is unusable (``error`` set).
+        """
         d: dict[str, Any] = {
             "sentiment": self.sentiment.label or None,
             "sentiment_score": self.sentiment.score if self.sentiment.label else None,
         }
+        scores: dict[str, Any] = {}
         for task in FLAT_ORDER:
             value = getattr(self, task)
-            d[task] = [lab.label for lab in value] if isinstance(value, list) else (value.label or None)
+            if isinstance(value, list):
+                d[task] = [lab.label for lab in value]
+                scores[f"{task}_scores"] = None if self.error else {lab.label: lab.score for lab in value}
+            else:
+                d[task] = value.label or None
+                scores[f"{task}_score"] = value.score if value.label else None
         d["error"] = self.error
+        d.update(scores)
         return d
 
     def to_json(self) -> dict[str, Any]:

@@ -166,15 +166,32 @@ class IssueModel:
         best = max(self.silhouette_, key=self.silhouette_.get)
         return best, models[best] if len(fit_idx) == n else None
 
-    def fit(self, texts: Sequence[str]) -> IssueModel:
-        """Cluster ``texts`` (duplicates are vectorised once and weighted by their count)."""
+    def fit(self, texts: Sequence[str], groups: Sequence[Any] | None = None) -> IssueModel:
+        """Cluster ``texts`` (duplicates are vectorised once and weighted by their count).
+
+        Args:
+            texts: The texts.
+            groups: Optional domain of each text (e.g. its main aspect or a ``domain``
+                column; ``None`` for unknown). An issue's label is then built from the
+                texts of its dominant domain only, so it never mixes words of two domains.
+
+        Returns:
+            ``self``.
+        """
         t0 = time.perf_counter()
         texts = [str(t) for t in texts]
         if not texts:
             raise ValueError("IssueModel.fit: no texts to cluster")
+        if groups is not None and len(groups) != len(texts):
+            raise ValueError(f"IssueModel.fit: {len(groups)} groups for {len(texts)} texts")
         codes, uniq = pd.factorize(pd.Series(texts))
         uniq = [str(u) for u in uniq]
         weights = np.bincount(codes).astype(float)
+        group_u: list[Any] = [None] * len(uniq)
+        if groups is not None:  # the first group given for each distinct text
+            for code, g in zip(codes[::-1], list(groups)[::-1], strict=True):
+                group_u[code] = None if g is None or (isinstance(g, float) and math.isnan(g)) else str(g)
+        self._groups_u = group_u
         self.space_ = TextSpace(self.tokenizer, max_features=self.max_features)
         x, xw = self.space_.fit_transform_parts(uniq)
         if self.embedder is not None:
@@ -241,8 +258,10 @@ class IssueModel:
         rows = []
         total = float(weights.sum())
         for c in order:
-            top = [str(vocab[j]) for j in np.argsort(-ctfidf[c])[: self.n_keywords] if ctfidf[c, j] > 0]
             members = np.flatnonzero(lab_u == c)
+            cluster_top = [str(vocab[j]) for j in np.argsort(-ctfidf[c])[: self.n_keywords] if ctfidf[c, j] > 0]
+            label_terms = self._label_terms(members, present, weights, p_all, vocab)
+            top = list(dict.fromkeys([*label_terms, *cluster_top]))[: max(self.n_keywords, len(label_terms))]
             best = members[np.argsort(-sim_u[members])]
             examples: list[str] = []
             for j in best:
@@ -253,7 +272,7 @@ class IssueModel:
             rows.append(
                 {
                     "issue_id": int(remap[c]),
-                    "label": " / ".join(top[:3]) if top else examples[0][:20],
+                    "label": " / ".join(label_terms) if label_terms else examples[0][:20],
                     "keywords": top,
                     "examples": examples,
                     "size": int(size[c]),
@@ -262,6 +281,44 @@ class IssueModel:
                 }
             )
         return pd.DataFrame(rows).set_index("issue_id", drop=False).rename_axis(None)
+
+
+    def _label_terms(
+        self, members: np.ndarray, present: sp.csr_matrix, weights: np.ndarray, p_all: np.ndarray, vocab: Any
+    ) -> list[str]:
+        """Up to three label words of one issue, all from one coherent group of its texts.
+
+        The texts of the issue's dominant domain (when groups were given) that contain its
+        most distinctive word (c-TF-IDF: share in the texts x log(lift over all texts)); the
+        other words are the most distinctive ones of those texts. A cluster that merged two
+        domains is so labelled from the larger one, never with words of both.
+        """
+        sub = members
+        groups = getattr(self, "_groups_u", None)
+        if groups is not None:
+            known = [j for j in members if groups[j] is not None]
+            if known:
+                mass: dict[str, float] = {}
+                for j in known:
+                    mass[groups[j]] = mass.get(groups[j], 0.0) + float(weights[j])
+                dominant = max(sorted(mass), key=lambda g: mass[g])
+                sub = np.asarray([j for j in members if groups[j] == dominant])
+
+        def scores(rows: np.ndarray) -> np.ndarray:
+            w = weights[rows]
+            p = np.asarray(present[rows].T @ w).ravel() / max(float(w.sum()), 1e-12)
+            out = p * np.log(np.maximum(p, 1e-12) / np.maximum(p_all, 1e-12))
+            out[p <= 0] = 0
+            return out
+
+        first = scores(sub)
+        if not len(first) or first.max() <= 0:
+            return []
+        top1 = int(np.argmax(first))
+        with_top = sub[np.asarray(present[sub][:, top1].todense()).ravel() > 0]
+        second = scores(with_top)
+        second[top1] = np.inf
+        return [str(vocab[j]) for j in np.argsort(-second, kind="stable")[:3] if second[j] > 0]
 
 
 def discover_issues(
@@ -314,7 +371,7 @@ def discover_issues(
     if rows.empty:
         raise ValueError("discover_issues: no negative feedback to cluster")
     model = IssueModel(n_issues, tokenizer=tokenizer, random_state=random_state, **model_kwargs)
-    model.fit(rows[text_col].astype(str).tolist())
+    model.fit(rows[text_col].astype(str).tolist(), groups=_domains(rows))
     issues = model.issues_.copy()
     assignment = pd.DataFrame(index=rows.index)
     for c in ("customer_id", "timestamp"):
@@ -336,3 +393,24 @@ def discover_issues(
     if return_model:
         return issues, assignment, model
     return issues, assignment
+
+
+def _domains(rows: pd.DataFrame) -> list[Any] | None:
+    """Domain of each row for the issue labels: a ``domain`` column, else the main aspect.
+
+    The main aspect is the first of the row's ``aspects`` (the analyzer lists them by
+    score) other than ``other``; ``None`` when there is none.
+    """
+    if "domain" in rows.columns:
+        return [None if pd.isna(v) else str(v) for v in rows["domain"]]
+    if "aspects" not in rows.columns:
+        return None
+
+    def main(v: Any) -> str | None:
+        if hasattr(v, "tolist") and not isinstance(v, str):
+            v = v.tolist()
+        if isinstance(v, (list, tuple)):
+            return next((str(a) for a in v if a and str(a) != "other"), None)
+        return None
+
+    return [main(v) for v in rows["aspects"]]

@@ -49,7 +49,7 @@ SECTION_IDS = ("summary", "sentiment-over-time", "emotions", "intents", "aspects
 def build_report(df_or_path: pd.DataFrame | str | Path, output_html: str | Path, *, text_col: str = "text",
                  time_col: str = "timestamp", nlp: Any = None, png_dir: str | Path | None = None,
                  title: str = "Voice of the customer", contacts: pd.DataFrame | str | Path | None = None,
-                 events: pd.DataFrame | str | Path | None = None) -> Path:
+                 events: pd.DataFrame | str | Path | None = None, source: str | Path | None = None) -> Path:
     """Analyze feedback and write one self-contained, offline HTML report plus a PNG per chart.
 
     Sections: summary, sentiment over time (per day, week or month, by the time span),
@@ -91,14 +91,15 @@ def build_report(df_or_path: pd.DataFrame | str | Path, output_html: str | Path,
         TypeError: ``df_or_path`` (or ``contacts`` / ``events``) is neither a DataFrame nor a path.
         voc._extras.MissingExtra: matplotlib is not installed (``pip install 'voc-zh[report]'``).
     """
-    source = "DataFrame"
+    name = Path(source).name if source is not None and str(source).strip() else None
     if isinstance(df_or_path, (str, Path)):
-        source = Path(df_or_path).name
+        name = name or Path(df_or_path).name
         df = _read_table(Path(df_or_path))
     elif isinstance(df_or_path, pd.DataFrame):
         df = df_or_path
     else:
         raise TypeError(f"build_report expects a DataFrame or a file path, got {type(df_or_path).__name__}")
+    shown = name or "DataFrame"
     if text_col not in df.columns:
         raise KeyError(f"column {text_col!r} not in the data; columns are {list(map(str, df.columns))}")
     if df.empty:
@@ -118,14 +119,14 @@ def build_report(df_or_path: pd.DataFrame | str | Path, output_html: str | Path,
     names = {t: taxonomy.names(t) for t in taxonomy.tasks}
     font = cjk_font()
     style = ChartStyle(font, names)
-    if font is None:
+    if not style.chinese:
         notes.append("No font with Chinese glyphs was found (fc-list :lang=zh), so chart axes show label "
                      "codes; the tables under each chart give the Chinese names.")
 
     ok = df["error"].isna() if "error" in df.columns else pd.Series(True, index=df.index)
     ok &= df["sentiment"].notna()
     sections = [
-        _summary_section(df, ok, times, names, source, notes),
+        _summary_section(df, ok, times, names, shown, notes),
         _time_section(df, ok, times, time_col, time_note, style),
         _count_section("emotions", "Emotion mix", "emotion", _single_counts(df, ok, "emotion"), style,
                        "#72b7b2", order="count"),
@@ -139,5 +140,5 @@ def build_report(df_or_path: pd.DataFrame | str | Path, output_html: str | Path,
         _reasons_section(df, ok, masked, style),
         *_customer_sections(df, ok, masked, times, text_col, style, extra),
     ]
-    _write_outputs(sections, output_html, png_dir, title, source)
+    _write_outputs(sections, output_html, png_dir, title, shown)
     return output_html

@@ -2,17 +2,23 @@
 
 Charts are drawn on :class:`matplotlib.figure.Figure` objects without pyplot, so
 no global backend is switched and nothing opens a window. Chinese label names
-need a CJK font: :func:`cjk_font` asks fontconfig (``fc-list :lang=zh``) for one;
-without it every text drawn is ASCII (label codes), so matplotlib never warns
-about missing glyphs.
+need a CJK font: :func:`cjk_font` asks fontconfig (``fc-list :lang=zh``) for one
+whose glyphs really cover Chinese. Every string is drawn only when the chosen fonts
+have all its glyphs (:meth:`ChartStyle.drawable`); otherwise its ASCII fallback
+(the label code) is drawn, so no chart shows boxes. Matplotlib's font warnings are
+silenced around plotting only (:func:`quiet_fonts`).
 """
 
 from __future__ import annotations
 
+import functools
 import io
+import logging
 import shutil
 import subprocess
-from collections.abc import Sequence
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -21,13 +27,58 @@ import pandas as pd
 
 from voc._extras import require
 
-__all__ = ["cjk_font", "ChartStyle", "barh_chart", "sentiment_time_chart", "issue_chart", "forecast_chart"]
+__all__ = ["cjk_font", "quiet_fonts", "ChartStyle", "barh_chart", "sentiment_time_chart", "issue_chart",
+           "forecast_chart"]
 
 SENTIMENT_COLORS = {"negative": "#d62728", "neutral": "#9e9e9e", "positive": "#2ca02c"}
 #: What needs matplotlib, in the one-line install hint.
 REPORT_FEATURE = "the HTML report (voc report)"
 
 _FONT_SUFFIXES = (".ttf", ".otf", ".ttc")
+#: Characters a font must have to count as Chinese-capable (common words of the report).
+_CJK_PROBE = "中文客服物流退款投诉满意"
+_BASE_FONT = "DejaVu Sans"
+
+
+@contextmanager
+def quiet_fonts() -> Iterator[None]:
+    """Silence matplotlib's font warnings (missing glyphs, ``findfont``) inside the block only."""
+    logger = logging.getLogger("matplotlib.font_manager")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=r"(?s).*[Gg]lyph.*missing from", category=UserWarning)
+            warnings.filterwarnings("ignore", message=r"(?s).*findfont", category=UserWarning)
+            warnings.filterwarnings("ignore", module=r"matplotlib\.font_manager")
+            yield
+    finally:
+        logger.setLevel(level)
+
+
+def _quiet(fn: Callable[..., bytes]) -> Callable[..., bytes]:
+    """Run a chart function under :func:`quiet_fonts`."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: object, **kwargs: object) -> bytes:
+        with quiet_fonts():
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
+@lru_cache(maxsize=16)
+def _charmap(family: str) -> frozenset[int]:
+    """Code points the font ``family`` has glyphs for (empty when matplotlib cannot find it)."""
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
+
+    try:
+        with quiet_fonts():
+            path = font_manager.findfont(font_manager.FontProperties(family=family), fallback_to_default=False)
+        return frozenset(FT2Font(path).get_charmap())
+    except Exception:  # noqa: BLE001 - a missing or unreadable font draws nothing
+        return frozenset()
 
 
 @lru_cache(maxsize=1)
@@ -46,12 +97,15 @@ def cjk_font() -> str | None:
     except (OSError, subprocess.SubprocessError):
         return None
     font_manager = require("matplotlib.font_manager", "report", REPORT_FEATURE)
+    from matplotlib.ft2font import FT2Font
 
     for line in sorted(out.splitlines()):
         path = line.split(":", 1)[0].strip()
         if not path.lower().endswith(_FONT_SUFFIXES) or not Path(path).is_file():
             continue
         try:
+            if not {ord(c) for c in _CJK_PROBE} <= set(FT2Font(path).get_charmap()):
+                continue  # fontconfig says zh, but matplotlib would draw boxes
             font_manager.fontManager.addfont(path)
             return str(font_manager.FontProperties(fname=path).get_name())
         except Exception:  # noqa: BLE001 - an unreadable font file: try the next one
@@ -70,22 +124,29 @@ class ChartStyle:
     def __init__(self, font: str | None, names: dict[str, dict[str, str]]) -> None:
         self.font = font
         self.names = names
+        self._chars = (_charmap(font) | _charmap(_BASE_FONT)) if font else frozenset()
 
     @property
     def chinese(self) -> bool:
-        """Whether Chinese text can be drawn."""
-        return self.font is not None
+        """Whether Chinese text can be drawn (a font with Chinese glyphs is set)."""
+        return self.font is not None and self.drawable(_CJK_PROBE)
+
+    def drawable(self, value: str) -> bool:
+        """Whether every character of ``value`` has a glyph in the chart fonts (ASCII always has)."""
+        return value.isascii() or all(c.isspace() or ord(c) in self._chars for c in value)
 
     def label(self, task: str, code: str) -> str:
-        """Axis text for a label code: its Chinese name when a CJK font exists, else the code."""
+        """Axis text for a label code: its Chinese name when it can be drawn, else the code."""
         if self.chinese:
             name = self.names.get(task, {}).get(code)
-            return f"{name} ({code})" if name and name != code else str(code)
+            text = f"{name} ({code})" if name and name != code else str(code)
+            if self.drawable(text):
+                return text
         return self.ascii(str(code), str(code))
 
     def text(self, value: str, fallback: str) -> str:
-        """``value`` if it can be drawn, else ``fallback`` (ASCII)."""
-        return value if self.chinese else self.ascii(value, fallback)
+        """``value`` if all its glyphs can be drawn, else ``fallback`` (ASCII)."""
+        return value if self.chinese and self.drawable(value) else self.ascii(value, fallback)
 
     @staticmethod
     def ascii(value: str, fallback: str) -> str:
@@ -113,6 +174,7 @@ def _figure(style: ChartStyle, width: float, height: float) -> Any:
     return Figure(figsize=(width, height), layout="constrained")
 
 
+@_quiet
 def barh_chart(items: Sequence[tuple[str, float]], title: str, style: ChartStyle, *,
                color: str = "#4c78a8", xlabel: str = "texts") -> bytes:
     """Horizontal bar chart, first item on top.
@@ -144,6 +206,7 @@ def barh_chart(items: Sequence[tuple[str, float]], title: str, style: ChartStyle
         return _png(fig)
 
 
+@_quiet
 def sentiment_time_chart(counts: pd.DataFrame, mean_score: pd.Series, title: str, style: ChartStyle) -> bytes:
     """Stacked bars of sentiment counts per period with the mean polarity as a line.
 
@@ -189,6 +252,7 @@ def sentiment_time_chart(counts: pd.DataFrame, mean_score: pd.Series, title: str
         return _png(fig)
 
 
+@_quiet
 def issue_chart(labels: Sequence[str], sizes: Sequence[float], churn: Sequence[float] | None, title: str,
                 style: ChartStyle) -> bytes:
     """Issue sizes as bars, with the churn rate of affected customers as a second panel.
@@ -225,6 +289,7 @@ def issue_chart(labels: Sequence[str], sizes: Sequence[float], churn: Sequence[f
         return _png(fig)
 
 
+@_quiet
 def forecast_chart(table: pd.DataFrame, style: ChartStyle, *, top: int = 10) -> bytes:
     """Expected churn per open issue (:func:`voc.churn.plot_issue_forecast`) drawn off-screen.
 

@@ -17,6 +17,10 @@ from voc.report.customer_data import (
 )
 from voc.report.html import Chart, Section, _e, _highlight, _pct, _table
 
+#: A persona tag held by at least this share of the customers carries no information: left out.
+_COMMON_TAG_SHARE = 0.95
+_MIN_CUSTOMERS_FOR_SHARE = 5
+
 
 def _customer_sections(df: pd.DataFrame, ok: pd.Series, masked: pd.Series, times: pd.Series | None,
                        text_col: str, style: ChartStyle,
@@ -107,15 +111,24 @@ def _fill_personas(sec: Section, profiles: pd.DataFrame, table: pd.DataFrame, st
                                                "Customers per primary archetype", style, color="#b279a2",
                                                xlabel="customers")))
     if "tags" in table.columns:
-        tag_counts = pd.Series([t.get("tag") for tags in table["tags"] if isinstance(tags, list)
-                                for t in tags if isinstance(t, dict)]).value_counts()
+        tag_counts = pd.Series([tag for tags in table["tags"] if isinstance(tags, list)
+                                for tag in dict.fromkeys(t.get("tag") for t in tags if isinstance(t, dict))
+                                if tag is not None]).value_counts()
+        common = _uninformative_tags(tag_counts, len(table))
+        if common:
+            sec.notes.append(
+                f"Type tags held by {_COMMON_TAG_SHARE:.0%} or more of the customers are left out, as they do "
+                "not tell customers apart: "
+                + ", ".join(f"{tag} ({int(tag_counts[tag])} of {len(table)})" for tag in common) + ".")
+            tag_counts = tag_counts.drop(common)
         if len(tag_counts):
             body += "<h3>Type tags</h3>" + _table(
                 ["tag", "customers"], [[_e(k), str(int(v))] for k, v in tag_counts.head(15).items()], "num")
         rows = []
         ranked = table.assign(_s=pd.to_numeric(table.get("archetype_score"), errors="coerce").fillna(0))
         for cid, r in ranked.sort_values("_s", ascending=False).head(12).iterrows():
-            tags = r["tags"] if isinstance(r["tags"], list) else []
+            tags = [t for t in r["tags"] if not (isinstance(t, dict) and t.get("tag") in common)] \
+                if isinstance(r["tags"], list) else []
             quote = ""
             for t in tags:
                 for ev in t.get("evidence", []) if isinstance(t, dict) else []:
@@ -132,6 +145,21 @@ def _fill_personas(sec: Section, profiles: pd.DataFrame, table: pd.DataFrame, st
             body += "<h3>Customers (strongest archetype first)</h3>" + _table(
                 ["customer", "archetype", "top tags", "evidence"], rows, "wide")
     sec.body = body
+
+
+def _uninformative_tags(counts: pd.Series, n_customers: int) -> list[str]:
+    """Tags held by at least :data:`_COMMON_TAG_SHARE` of the customers (only from 5 customers on).
+
+    Args:
+        counts: Customers per tag.
+        n_customers: Customers in the persona table.
+
+    Returns:
+        The tags to leave out of the persona tables, most common first.
+    """
+    if n_customers < _MIN_CUSTOMERS_FOR_SHARE:
+        return []
+    return [str(tag) for tag, v in counts.items() if v >= _COMMON_TAG_SHARE * n_customers]
 
 
 def _issues(fb: pd.DataFrame, profiles: pd.DataFrame | None, sec: Section, style: ChartStyle,

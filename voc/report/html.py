@@ -107,7 +107,8 @@ def _cards(cards: Sequence[tuple[str, str]]) -> str:
 _CSS = """
 *{box-sizing:border-box}
 body{margin:0;background:#f4f5f7;color:#1f2328;font:15px/1.5 -apple-system,"Segoe UI",Roboto,"Noto Sans",
-"PingFang SC","Hiragino Sans GB","Microsoft YaHei","Noto Sans CJK SC","WenQuanYi Micro Hei",sans-serif}
+"PingFang SC","Hiragino Sans GB","Microsoft YaHei","Noto Sans CJK SC","Noto Sans SC","Source Han Sans SC",
+"WenQuanYi Micro Hei","WenQuanYi Zen Hei","SimHei",sans-serif}
 header{background:#1f3a5f;color:#fff;padding:20px 32px}
 header h1{margin:0 0 4px;font-size:24px}
 header p{margin:0;opacity:.85;font-size:13px}

@@ -55,10 +55,14 @@ def _default_taxonomy() -> Any:
 def _ensure_analyzed(df: pd.DataFrame, text_col: str, nlp: Any, notes: list[str]) -> pd.DataFrame:
     present = [c for c in RESULT_COLUMNS if c in df.columns]
     if len(present) == len(RESULT_COLUMNS):
+        from voc.frame import evidence_dict
+
         df = df.copy()
-        for col in (*_LIST_COLUMNS, "evidence"):
+        for col in _LIST_COLUMNS:
             if col in df.columns:
                 df[col] = df[col].map(_parse_json_cell)
+        if "evidence" in df.columns:  # JSON text (CSV / Excel), spans (Parquet) or dicts: {label: [span]}
+            df["evidence"] = pd.Series([evidence_dict(v) for v in df["evidence"]], index=df.index, dtype=object)
         return df
     from voc.frame import OUTPUT_COLUMNS, analyze_frame
 
