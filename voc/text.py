@@ -208,8 +208,8 @@ _MASK_PATTERNS = {
     "LANDLINE": r"(?P<LANDLINE>(?<![0-9])(?:\(0 ?[1-9](?: ?[0-9]){1,2}\) ?|0 ?[1-9](?: ?[0-9]){1,2}[ \-])"
     r"[0-9](?: ?[0-9]){6,7}"
     r"(?:(?:-|转|ext\.?)[0-9]{1,5})?(?![0-9]))",
-    # bank card in groups (4x4, 6+13, dots): a card if 16-19 digits pass Luhn or start like a
-    # card, else an order number
+    # bank card in groups (4x4, 6+13, dots): a card if its 16-19 digits pass Luhn, else an
+    # order number
     "CARD": r"(?P<CARD>(?<![0-9])(?=(?:[0-9][ \-.]?){15,18}[0-9](?![0-9]))"
     r"[0-9]{4,6}(?:[ \-.][0-9]{2,13}){1,4}(?![0-9]))",
     # order number after a keyword; the keyword (group OKW) is kept
@@ -224,6 +224,8 @@ _MASK_PATTERNS = {
     r"|(?<![A-Za-z0-9._%+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63})@[\w\-]{1,63}(?:\.[\w\-]{1,63}){0,3}"
     rf"\.(?:[A-Za-z]{{2,12}}(?![A-Za-z])|{_IDN_TLDS}))",
 }
+# The classic 4-4-4-4 grouping: an order number when Luhn fails (older behaviour kept).
+_CARD_4S_RE = re.compile(r"[0-9]{4}(?:[ \-][0-9]{4}){3}(?:[ \-]?[0-9]{1,3})?")
 #: Kinds of ``_MASK_PATTERNS`` groups that are another kind's variant.
 _KIND_ALIAS = {"LANDLINE": "PHONE", "IDCARD15": "IDCARD", "IDNEMAIL": "EMAIL"}
 _PII_NAMES = ("EMAIL", "IDCARD", "IDCARD15", "PHONE", "LANDLINE", "CARD", "DIGITS")
@@ -341,10 +343,10 @@ def _classify(m: re.Match[str]) -> tuple[str, int]:
         if kind == "IDCARD15":
             return "IDCARD", start
         digits = m.group().replace(" ", "").replace("-", "").replace(".", "")
-        if 16 <= len(digits) <= 19 and (
-            _luhn_ok(digits) or (kind == "CARD" and digits[0] in "3456")
-        ):
+        if 16 <= len(digits) <= 19 and _luhn_ok(digits):
             return "BANKCARD", start
+        if kind == "CARD" and _CARD_4S_RE.fullmatch(m.group()) is None:
+            return "", start  # other groupings that fail Luhn: not a number we know, kept
         return "ORDER", start
     return _KIND_ALIAS.get(kind, kind), m.start()
 
@@ -389,6 +391,11 @@ def _grouped_pii(text: str) -> list[tuple[int, int, str]]:
 def _premask_grouped(text: str) -> str:
     """``text`` with :func:`_grouped_pii` replaced by ``<KIND>`` placeholders."""
     found = _grouped_pii(text)
+    if not found:
+        return text
+    # what the normal pass masks (with a span) is left to it
+    normal = [(m.start(), m.end()) for m in _PII_RE.finditer(text) if _classify(m)[0] in PII_KINDS]
+    found = [(a, b, k) for a, b, k in found if not any(a < nb and na < b for na, nb in normal)]
     if not found:
         return text
     out, pos = [], 0
@@ -604,6 +611,8 @@ class Normalizer:
             pattern = _PII_IDN_RE if idn else _PII_RE
         for m in pattern.finditer(text):
             kind, start = _classify(m)
+            if not kind:
+                continue  # a match that is neither PII nor a placeholder: left in the text
             pii = kind in PII_KINDS
             replace = self.mask_pii if pii else self.placeholders
             seg = text[pos:start]
