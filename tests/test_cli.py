@@ -100,3 +100,94 @@ def test_analyze_outputs_scores_and_clean_parquet_evidence(tmp_path):
     scores = list(pq.loc[0, "non_complaint_reasons_scores"])
     assert {s["label"]: s["score"] for s in scores} == pytest.approx(reasons)
     assert pq.loc[1, "aspects_scores"] is None
+
+
+# --------------------------------------------------------------------------- encodings (issue #15, item 12)
+GBK_TEXTS = ["客服电话打不通，退款太慢了", "快递员态度很好𠀀", "我要投诉，商品质量太差"]  # 𠀀: GB18030 only
+
+
+def test_analyze_reads_gbk_and_gb18030_csv(tmp_path):
+    src = tmp_path / "gbk.csv"
+    src.write_bytes(b"id,text\n" + "".join(f"{i},{t}\n" for i, t in enumerate(GBK_TEXTS)).encode("gb18030"))
+    with open(src, "rb") as fh:  # GBK for the common characters, four bytes for 𠀀
+        assert "客服".encode("gbk") in fh.read()
+    out = tmp_path / "out.csv"
+    res = CliRunner().invoke(main, ["analyze", str(src), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    back = pd.read_csv(out)
+    assert back["text"].tolist() == GBK_TEXTS and back["error"].isna().all()
+    assert back["sentiment"].tolist()[0] == "negative"
+
+
+def test_analyze_encoding_option_and_big5_hint(tmp_path):
+    src = tmp_path / "big5.csv"
+    texts = ["客服電話打不通，退款太慢了", "商品質量太差，我要投訴"]
+    pd.DataFrame({"text": texts}).to_csv(src, index=False, encoding="big5")
+    out = tmp_path / "out.csv"
+    runner = CliRunner()
+    res = runner.invoke(main, ["analyze", str(src), "-o", str(out)])
+    assert res.exit_code == 2 and not out.exists()
+    assert res.output.strip() == f"error: {src}: looks like Big5; pass --encoding big5"
+    res = runner.invoke(main, ["analyze", str(src), "-o", str(out), "--encoding", "big5"])
+    assert res.exit_code == 0, res.output
+    assert pd.read_csv(out)["text"].tolist() == texts
+    res = runner.invoke(main, ["analyze", str(src), "-o", str(out), "--encoding", "no-such-codec"])
+    assert res.exit_code == 2 and "unknown encoding 'no-such-codec'" in res.output
+    res = runner.invoke(main, ["analyze", str(src), "-o", str(out), "--encoding", "utf-8"])
+    assert res.exit_code == 2 and "not utf-8" in res.output and "check --encoding" in res.output
+
+
+def test_bom_option_writes_utf8_sig_csv(tmp_path):
+    src = tmp_path / "in.csv"
+    pd.DataFrame({"text": ["物流太慢了"]}).to_csv(src, index=False)
+    runner = CliRunner()
+    for extra, bom in (([], False), (["--bom"], True)):
+        out = tmp_path / f"out_{bom}.csv"
+        res = runner.invoke(main, ["analyze", str(src), "-o", str(out), *extra])
+        assert res.exit_code == 0, res.output
+        assert out.read_bytes().startswith(b"\xef\xbb\xbf") is bom
+        assert pd.read_csv(out, encoding="utf-8-sig")["text"].tolist() == ["物流太慢了"]
+
+
+def test_group_commands_read_gbk_and_take_encoding(tmp_path):
+    # voc label agreement reads two annotation tables: one GBK, one Big5 (with --encoding).
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    rows = {"id": [1, 2, 3, 4], "text": ["退款慢", "好评", "差评", "一般"]}
+    pd.DataFrame({**rows, "sentiment": ["negative", "positive", "negative", "neutral"]}).to_csv(
+        a, index=False, encoding="gbk"
+    )
+    pd.DataFrame({**rows, "sentiment": ["negative", "positive", "neutral", "neutral"]}).to_csv(
+        b, index=False, encoding="gbk"
+    )
+    out = tmp_path / "kappa.csv"
+    res = CliRunner().invoke(main, ["label", "agreement", str(a), str(b), "--tasks", "sentiment", "-o", str(out),
+                                    "--bom"])
+    assert res.exit_code == 0, res.output
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")
+    big5 = tmp_path / "big5.csv"
+    pd.DataFrame({**rows, "text": ["退款太慢，客服電話打不通", "好評", "差評", "一般"],
+                  "sentiment": ["negative", "positive", "negative", "neutral"]}).to_csv(
+        big5, index=False, encoding="big5"
+    )
+    res = CliRunner().invoke(main, ["label", "agreement", str(a), str(big5), "--tasks", "sentiment"])
+    assert res.exit_code == 2 and "--encoding big5" in res.output
+    res = CliRunner().invoke(main, ["label", "agreement", str(big5), str(big5), "--tasks", "sentiment",
+                                    "--encoding", "big5"])
+    assert res.exit_code == 0, res.output
+
+
+def test_read_table_detects_utf8_sig_utf16_and_streams(tmp_path):
+    from voc.cli import detect_encoding, read_table
+
+    df = pd.DataFrame({"text": ["退款太慢了", "好评"], "n": [1, 2]})
+    for codec, expected in (("utf-8", "utf-8-sig"), ("utf-8-sig", "utf-8-sig"), ("utf-16", "utf-16"),
+                            ("gbk", "gb18030")):
+        path = tmp_path / f"{codec}.csv"
+        df.to_csv(path, index=False, encoding=codec)
+        assert detect_encoding(path) == expected
+        assert read_table(str(path)).equals(df)
+    tsv = tmp_path / "big.tsv"  # several 1 MB chunks; a GBK character split across a chunk edge
+    tsv.write_bytes(("text\n" + "客服电话打不通\n" * 200_000).encode("gbk"))
+    assert detect_encoding(tsv) == "gb18030"
+    back = read_table(str(tsv))
+    assert len(back) == 200_000 and set(back["text"]) == {"客服电话打不通"}

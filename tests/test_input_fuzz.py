@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from voc import tokenize as voc_tokenize
 from voc._input import coerce_text
 from voc.text import Normalizer, normalize
 from voc.tokenize import Tokenizer
@@ -192,7 +193,7 @@ def test_random_one_megabyte_strings(unit):
 
 
 def test_one_megabyte_string_tokenized():
-    tok = Tokenizer(backend="rjieba") if _has_rjieba() else TOKENIZER
+    tok = Tokenizer(backend="rjieba" if _has_rjieba() else "jieba", max_length=None)  # all of the 1 MB
     text = HUGE["mixed"][:ONE_MB]
     tokens = tok(text)
     assert "<PHONE>" in tokens and "😡" in tokens and "[怒]" in tokens
@@ -205,3 +206,68 @@ def _has_rjieba() -> bool:
     except ImportError:
         return False
     return True
+
+
+# --------------------------------------------------------------------------- huge inputs (issue #15, item 9)
+TEN_MB_UNITS = ["a@", "1-", "www.", "[", "啊", "13812345678 "]
+
+
+@pytest.fixture(scope="module")
+def analyzer():
+    import voc
+
+    return voc.load()
+
+
+@pytest.mark.parametrize("unit", TEN_MB_UNITS)
+def test_ten_megabyte_text_is_cut_before_cleaning_in_nlp(analyzer, unit):
+    import tracemalloc
+
+    text = unit * (10_000_000 // len(unit))
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    r = analyzer(text)
+    elapsed = time.perf_counter() - t0
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert elapsed < 3, f"nlp took {elapsed:.1f} s on 10 MB of {unit!r}"
+    assert peak < 64e6, f"nlp used {peak / 1e6:.0f} MB on 10 MB of {unit!r}"
+    assert r.truncated and len(r.text) <= analyzer.max_length
+    assert "13812345678" not in r.text  # cut before masking: no phone number escapes it
+    [p] = list(analyzer.pipe([text]))
+    assert p.truncated and p.text == r.text
+
+
+@pytest.mark.parametrize("unit", TEN_MB_UNITS)
+def test_ten_megabyte_text_is_cut_before_cleaning_in_tokenizer(unit):
+    text = unit * (10_000_000 // len(unit))
+    t0 = time.perf_counter()
+    with pytest.warns(voc_tokenize.TruncatedWarning, match="truncated to max_length=100,000"):
+        tokens = TOKENIZER(text)
+    assert time.perf_counter() - t0 < 3
+    assert 0 < len(tokens) <= 100_000  # tokens of the first 100,000 characters only
+    with pytest.warns(voc_tokenize.TruncatedWarning):
+        assert list(TOKENIZER.pipe([text.encode("utf-8"), None])) == [tokens, []]
+
+
+def test_long_text_below_the_raw_limit_is_analyzed_as_before(analyzer):
+    # Cutting the raw text at 2 * max_length changes nothing for texts up to that length:
+    # the normalized text is cut at max_length as it always was.
+    text = "客服   电话打不通！！！！！" * 300  # 4,500 raw characters, spaces and repeats squeezed
+    r = analyzer(text)
+    assert r.truncated and r.text == analyzer.normalizer(text).text[: analyzer.max_length]
+    short = analyzer("客服电话打不通")
+    assert not short.truncated
+
+
+def test_clip_text_never_splits_a_number_or_address():
+    from voc._input import CLIP_BACKOFF, clip_text
+
+    assert clip_text("好" * 10, 20) == "好" * 10
+    assert clip_text("电话13812345678", 8) == "电话"
+    assert clip_text("邮箱 someone@example.com 好", 10) == "邮箱 "
+    assert clip_text("好👨\u200d👩\u200d👧好", 4) == "好"  # an emoji ZWJ sequence is kept whole or dropped
+    assert clip_text("好e\u0301好", 2) == "好"  # a combining accent stays with its letter
+    long_run = "a" * (CLIP_BACKOFF * 3)
+    assert clip_text(long_run, 100) == "a" * 100  # no boundary within reach: cut at the limit
+    assert len(clip_text("x" + "1" * 1000, 500)) == 500

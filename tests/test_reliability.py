@@ -442,11 +442,9 @@ def _strings(obj: Any) -> list[str]:
 
 
 def _leaks(obj: Any) -> list[str]:
-    """PII-looking substrings of the strings in ``obj``; free text has its decimals cut out first
-    (the 16+ digits of a float score look like a card number)."""
-    blob = "\n".join(_strings(obj))
-    if isinstance(obj, str):
-        blob = _FLOAT_RE.sub(" ", blob)
+    """PII-looking substrings of the strings in ``obj``; decimals are cut out first (the 16+
+    digits of a float score, also inside a JSON ``<task>_scores`` cell, look like a card number)."""
+    blob = _FLOAT_RE.sub(" ", "\n".join(_strings(obj)))  # also JSON score mappings in CSV cells
     found = [f"{kind}: {m.group()}" for kind, pat in LEAK_PATTERNS.items() for m in pat.finditer(blob)]
     raw = [v for vs in PII_VALUES.values() for v in vs]
     found += [f"raw: {v}" for v in raw if v in blob or v.replace(" ", "").replace("-", "") in blob]

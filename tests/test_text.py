@@ -365,3 +365,65 @@ def test_normalize_is_thread_safe():
     for t in threads:
         t.join()
     assert all(results[k] == expected for k in range(8))
+
+
+# --------------------------------------------------------------------------- legacy encodings (issue #15, item 10)
+JAPANESE = "注文した商品がまだ届きません。返金してください。"
+
+
+@pytest.mark.parametrize(
+    ("raw", "codec"),
+    [
+        ("客服電話打不通".encode("big5"), "Big5"),
+        ("商品質量太差，我要投訴，退錢！".encode("cp950"), "Big5"),
+        (JAPANESE.encode("shift_jis"), "Shift-JIS"),
+        ("カスタマーサービスに電話がつながらない".encode("cp932"), "Shift-JIS"),
+    ],
+)
+def test_big5_and_shift_jis_bytes_are_flagged_not_misread(raw, codec):
+    with pytest.raises(InputError, match=f"bytes look like {codec}, not UTF-8/GB18030; decode them first"):
+        coerce_text(raw)
+    with pytest.raises(ValueError, match=codec):
+        normalize(raw)
+    [r] = Normalizer().pipe([raw])
+    assert r.text == "" and codec in r.error
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["客服电话打不通", "退款", "差评", "这个服务太差了！！客服电话13812345678打不通😡", "外卖小哥𠀀送餐超时", "客服電話打不通"],
+)
+def test_gbk_gb18030_and_utf8_bytes_still_decode(text):
+    for codec in ("gb18030", "gbk", "utf-8"):
+        try:
+            raw = text.encode(codec)
+        except UnicodeEncodeError:  # emoji and 𠀀 are not in GBK
+            continue
+        assert coerce_text(raw) == text
+        if codec != "utf-8":
+            assert voc._input.guess_legacy_encoding(raw) is None
+
+
+def test_gbk_corpus_texts_are_never_flagged():
+    # Every authored corpus text in GBK decodes unflagged (no false alarm on real Chinese);
+    # the same texts in traditional characters and Big5 are flagged (short ones may pass).
+    from voc.datasets import load_frame
+
+    texts = load_frame("voc_zh")["text"].tolist()
+    raws = [t.encode("gbk") for t in texts if not t.isascii() and _encodable(t, "gbk")]
+    assert len(raws) > 3000
+    assert [r.decode("gbk") for r in raws if voc._input.guess_legacy_encoding(r)] == []
+    import opencc
+
+    s2t = opencc.OpenCC("s2t")
+    big5 = [t.encode("big5") for t in (s2t.convert(t) for t in texts[:500]) if _encodable(t, "big5")]
+    flagged = sum(voc._input.guess_legacy_encoding(r) == "Big5" for r in big5)
+    assert flagged >= 0.97 * len(big5)
+
+
+def _encodable(text: str, codec: str) -> bool:
+    try:
+        text.encode(codec)
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -47,6 +47,7 @@ def test_params_stored_unchanged():
         "stopwords": True,
         "normalize": norm,
         "hmm": False,
+        "max_length": 100_000,
     }
     assert Tokenizer(**params).get_params() == params
 
@@ -218,3 +219,39 @@ def test_set_params_rebuilds():
     assert tok(NEW_WORD) == [NEW_WORD]
     with pytest.raises(ValueError):
         tok.set_params(lowercase=True)
+
+
+# --------------------------------------------------------------------------- max_length (issue #15, item 9)
+def test_max_length_cuts_raw_text_before_normalizing_with_a_warning():
+    text = "客服电话打不通" * 10 + "联系13812345678"  # 70 Chinese characters, then the phone
+    tok = Tokenizer(max_length=75)
+    with pytest.warns(voc.tokenize.TruncatedWarning, match="text of 83 characters truncated to max_length=75"):
+        tokens = tok(text)
+    assert tokens == Tokenizer()(text[:72])  # the cut moved back before the phone number: no half number
+    assert "13812345678"[:3] not in "".join(tokens)
+    with pytest.warns(voc.tokenize.TruncatedWarning):
+        assert list(tok.pipe([text.encode("gb18030")], with_errors=True)) == [(tokens, None)]
+
+
+def test_max_length_none_keeps_everything_and_bad_values_raise():
+    import warnings
+
+    text = "退款" * 60_000
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert len(Tokenizer(max_length=None)(text)) == 60_000
+        assert Tokenizer()("退款") == ["退款"]
+    for bad in (0, -1, 1.5, True, "10"):
+        with pytest.raises(ValueError, match="max_length must be a positive int or None"):
+            Tokenizer(max_length=bad)("好")
+
+
+def test_max_length_survives_pickling_and_processes():
+    tok = Tokenizer(max_length=5)
+    clone = pickle.loads(pickle.dumps(tok))
+    assert clone.max_length == 5
+    texts = ["客服电话打不通啊"] * 60
+    with pytest.warns(voc.tokenize.TruncatedWarning):
+        serial = list(tok.pipe(texts))
+    assert serial[0] == Tokenizer()("客服电话打")
+    assert list(tok.pipe(texts, n_process=2, batch_size=20)) == serial

@@ -540,7 +540,7 @@ def input_options(
             )
         for opt in reversed(opts):
             f = opt(f)
-        return f
+        return _cli.encoding_option(f)  # --encoding of CSV/TSV inputs (read_table uses it)
 
     return deco
 
@@ -556,7 +556,7 @@ def as_of_option(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def output_option(help_text: str) -> Decorator:
-    """The required ``-o/--output FILE`` option.
+    """The required ``-o/--output FILE`` option, and ``--bom`` (CSV written as ``utf-8-sig``).
 
     Args:
         help_text: Its help text.
@@ -564,4 +564,5 @@ def output_option(help_text: str) -> Decorator:
     Returns:
         The option decorator.
     """
-    return click.option("-o", "--output", required=True, metavar="FILE", help=help_text)
+    option = click.option("-o", "--output", required=True, metavar="FILE", help=help_text)
+    return lambda f: option(_cli.bom_option(f))

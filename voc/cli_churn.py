@@ -33,7 +33,7 @@ from voc._cli_io import clean_errors as _clean_errors
 from voc._cli_io import decode_nested, input_options
 from voc._cli_io import fail as _fail
 from voc._cli_io import first_line as _first_line
-from voc.cli import read_table, write_table
+from voc.cli import bom_option, read_table, write_table
 
 __all__ = ["churn"]
 
@@ -206,6 +206,7 @@ def train(feedback_path: str, contacts_path: str, events_path: str, customers_pa
 @click.option("--as-of", default=None, help="Snapshot date (default: just after the latest timestamp).")
 @click.option("--top", default=3, show_default=True, type=click.IntRange(min=0), help="Features explained per customer.")
 @click.option("-o", "--output", required=True, help="Output table (.csv, .jsonl, .parquet, .xlsx).")
+@bom_option
 def score(model_path: str, feedback_path: str, contacts_path: str, events_path: str, customers_path: str | None,
           assignment_path: str | None, as_of: str | None, top: int, output: str) -> None:
     """Churn risk of every active customer with the features behind it."""
@@ -238,6 +239,7 @@ def score(model_path: str, feedback_path: str, contacts_path: str, events_path: 
 @click.option("--horizon", default=None, type=click.FloatRange(min=1), help="Days (default: the model's).")
 @click.option("-o", "--output", required=True, help="Output table.")
 @click.option("--chart", default=None, help="Also draw the forecast to this image (.png, .svg, .pdf).")
+@bom_option
 def forecast(model_path: str, feedback_path: str, contacts_path: str, events_path: str, customers_path: str | None,
              assignment_path: str | None, issues_path: str | None, n_issues: int | None,
              open_issue: tuple[int, ...], as_of: str | None, horizon: float | None, output: str,
@@ -289,6 +291,7 @@ def forecast(model_path: str, feedback_path: str, contacts_path: str, events_pat
 @click.option("--quiet-days", default=60.0, show_default=True, type=click.FloatRange(min=1))
 @click.option("--top", default=None, type=click.IntRange(min=1), help="Keep the first N customers.")
 @click.option("-o", "--output", required=True, help="Output table.")
+@bom_option
 def winback(issue_id: tuple[int, ...], feedback_path: str, contacts_path: str, events_path: str,
             customers_path: str | None, assignment_path: str | None, issues_path: str | None,
             n_issues: int | None, who_else: bool, fixed_at: str | None, model_path: str | None,

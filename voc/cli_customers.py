@@ -56,6 +56,7 @@ from voc._cli_io import (
 )
 from voc._cli_io import decode_nested as decode_nested
 from voc._cli_io import prepare_output as prepare_output
+from voc.cli import bom_option
 
 __all__ = ["customers"]
 
@@ -139,6 +140,7 @@ def customers() -> None:
     is_flag=True,
     help="Feedback without the gold analysis columns (the other commands then run the analyzer).",
 )
+@bom_option
 def synth(output: str, n_customers: int, seed: int, fmt: str, raw: bool) -> None:
     """Write a synthetic customer history (with its ground truth) to the folder -o.
 

@@ -380,6 +380,7 @@ def _read_queries(path: str, text_col: str) -> Any:
     help="Smallest cosine for a case to count.",
 )
 @output_option("Recommendations: text, rank, solution, one-contact score, evidence cases, explanation.")
+@_cli.encoding_option
 def solutions(
     input_path: str,
     text_col: str,

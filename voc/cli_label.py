@@ -24,7 +24,7 @@ from typing import Any
 import click
 
 from voc._cli_io import fail, write_output
-from voc.cli import read_table
+from voc.cli import bom_option, encoding_option, read_table
 
 __all__ = ["label"]
 
@@ -88,6 +88,8 @@ def label() -> None:
               help="Table of already labelled texts (its text column) never to pick again.")
 @click.option("--seed", default=0, show_default=True)
 @click.option("--keep-pii", is_flag=True, help="Do not mask phones, IDs, cards and e-mails in the output.")
+@encoding_option
+@bom_option
 def suggest(pool: str, n: int, task: str, output: str, text_col: str, model: str | None, cue_share: float,
             random_share: float, exclude: str | None, seed: int, keep_pii: bool) -> None:
     """Pick N texts of POOL to label next for TASK (uncertain + cue-retrieved + random, diverse)."""
@@ -130,6 +132,7 @@ def suggest(pool: str, n: int, task: str, output: str, text_col: str, model: str
 @click.option("--id-col", default="id", show_default=True, help="Stable id column (default: row number if absent).")
 @click.option("--no-predictions", is_flag=True, help="Do not pre-fill existing labels as predictions.")
 @click.option("--keep-pii", is_flag=True, help="Do not mask phones, IDs, cards and e-mails.")
+@encoding_option
 def export_cmd(input_path: str, fmt: str, output: str, config: str | None, tasks: str | None, text_col: str,
                id_col: str, no_predictions: bool, keep_pii: bool) -> None:
     """Write INPUT_PATH's texts as Label Studio tasks or doccano JSONL (with the config)."""
@@ -167,6 +170,7 @@ def export_cmd(input_path: str, fmt: str, output: str, config: str | None, tasks
 @click.option("--format", "fmt", type=click.Choice(FORMATS), required=True)
 @click.option("-o", "--output", required=True, help="Labels table (.csv, .jsonl, .parquet, .xlsx).")
 @click.option("--annotator", default=None, help="Label Studio: keep only this annotator's annotations.")
+@bom_option
 def import_cmd(input_path: str, fmt: str, output: str, annotator: str | None) -> None:
     """Read a Label Studio JSON export or a doccano JSONL export into task columns."""
     from voc.labelling import from_doccano, from_label_studio
@@ -192,6 +196,8 @@ def import_cmd(input_path: str, fmt: str, output: str, annotator: str | None) ->
 @click.option("--id-col", default="id", show_default=True, help="Item id column (else rows match on text).")
 @click.option("--confusion", "confusion_task", default=None, help="Also print the confusion table of this task.")
 @click.option("-o", "--output", default=None, help="Write the kappa table (.csv, .jsonl, ...).")
+@encoding_option
+@bom_option
 def agreement(tables: tuple[str, ...], tasks: str | None, id_col: str, confusion_task: str | None,
               output: str | None) -> None:
     """Cohen's (two tables) or Fleiss' (three or more) kappa per task between annotators."""

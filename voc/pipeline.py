@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 
 from voc import __version__
-from voc._input import coerce_text
+from voc._input import CLIP_BACKOFF, clip_text, coerce_text
 from voc.lexicon import CueMatch, Lexicon
 from voc.models import registry
 from voc.results import MULTI_TASKS, Evidence, Label, Prediction, Result
@@ -83,7 +83,9 @@ class Analyzer:
         blend: ``{task: beta}`` strength of cue evidence, 0 = model only.
         thresholds: ``{task: threshold}`` for multi-label tasks (default 0.5); a threshold may also
             be ``{label: threshold}`` (labels not listed use 0.5).
-        max_length: Longer normalized texts are truncated (``Result.truncated`` is set).
+        max_length: Longer normalized texts are truncated (``Result.truncated`` is set). Raw
+            texts are first cut at ``2 * max_length`` characters, before normalization, so
+            that a huge input costs no more than a long one.
         normalize: Keyword options for :class:`voc.text.Normalizer` (PII masking on by default).
         use_lexicon: Whether to look up cues at all.
         model_evidence: Multi-label tasks whose labels without a matching cue get the model's
@@ -223,7 +225,7 @@ class Analyzer:
         clean: list[str | None] = []
         for item in texts:
             try:
-                t = self.normalizer(coerce_text(item)).text[: self.max_length]
+                t = self.normalizer(self._clip(coerce_text(item))).text[: self.max_length]
                 clean.append(t if t.strip() else None)
             except (TypeError, ValueError):
                 clean.append(None)
@@ -249,7 +251,7 @@ class Analyzer:
         if self._tokenizer is None:
             from voc.tokenize import Tokenizer
 
-            self._tokenizer = Tokenizer(normalize=False)
+            self._tokenizer = Tokenizer(normalize=False, max_length=None)  # texts are cut already
         return self._tokenizer
 
     # ------------------------------------------------------------ internals
@@ -272,8 +274,16 @@ class Analyzer:
         good = [t for t in texts if t is not None]
         return _merge(errors, self._analyze(good) if good else [])
 
+    def _raw_limit(self) -> int:
+        return 2 * max(self.max_length, 1) + CLIP_BACKOFF
+
+    def _clip(self, text: str) -> str:
+        """Cut a raw text before normalizing it: cleaning costs time and memory per raw character."""
+        return clip_text(text, self._raw_limit())
+
     def _analyze(self, texts: list[str]) -> list[Result]:
-        norms = [self.normalizer(t) for t in texts]
+        raw_limit = self._raw_limit()
+        norms = [self.normalizer(clip_text(t, raw_limit)) for t in texts]
         clean = [n.text[: self.max_length] for n in norms]
         probs, feats = self._probabilities(clean)
         plans = []
@@ -296,8 +306,8 @@ class Analyzer:
         tok = self._tokenize_fn
         out = []
         for i, text in enumerate(clean):
-            r = Result(text=text, truncated=len(norms[i].text) > self.max_length, changes=tuple(norms[i].changes),
-                       _tokenize=tok)
+            cut = len(norms[i].text) > self.max_length or len(texts[i]) > raw_limit
+            r = Result(text=text, truncated=cut, changes=tuple(norms[i].changes), _tokenize=tok)
             if not text.strip():
                 r.error = "ValueError: empty text after normalization"
                 out.append(r)

@@ -393,9 +393,9 @@ def _premask_grouped(text: str) -> str:
     found = _grouped_pii(text)
     if not found:
         return text
-    # what the normal pass masks (with a span) is left to it
+    # what the normal pass masks whole (with a span) is left to it
     normal = [(m.start(), m.end()) for m in _PII_RE.finditer(text) if _classify(m)[0] in PII_KINDS]
-    found = [(a, b, k) for a, b, k in found if not any(a < nb and na < b for na, nb in normal)]
+    found = [(a, b, k) for a, b, k in found if not any(na <= a and b <= nb for na, nb in normal)]
     if not found:
         return text
     out, pos = [], 0

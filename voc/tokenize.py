@@ -10,7 +10,10 @@ first unless ``normalize=False``.
 jieba's dictionary is loaded once per process and shared read-only by every
 Tokenizer without a user dictionary; one with a user dictionary gets a private copy.
 A Tokenizer can be pickled (only its parameters are), used from many threads, and
-``pipe(texts, n_process=4)`` spreads big inputs over processes.
+``pipe(texts, n_process=4)`` spreads big inputs over processes. A text longer than
+``max_length`` (100,000 characters by default) is cut before normalization and
+segmentation, with a :class:`TruncatedWarning`, so that one huge input cannot take
+minutes and gigabytes.
 """
 
 from __future__ import annotations
@@ -25,10 +28,10 @@ from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
-from voc._input import coerce_text
+from voc._input import TruncatedWarning, clip_text, coerce_text
 from voc.text import _PROTECT_HINT_RE, PROTECTED_PATTERN, Normalized, Normalizer
 
-__all__ = ["Tokenizer", "load_stopwords"]
+__all__ = ["Tokenizer", "TruncatedWarning", "load_stopwords"]
 
 _DATA = Path(__file__).parent / "data"
 _BACKENDS = ("jieba", "rjieba")
@@ -154,15 +157,34 @@ def _segmenter(backend: str, entries: list[DictEntry]) -> Any:
 class _State:
     """What a Tokenizer builds on first use (kept apart so pickling stays simple)."""
 
-    __slots__ = ("cut", "prep", "stop", "spaced")
+    __slots__ = ("cut", "prep", "stop", "spaced", "limit")
 
-    def __init__(self, cut: Callable[[str], list[str]], prep: Callable[[Any], str], stop: frozenset[str]):
+    def __init__(
+        self,
+        cut: Callable[[str], list[str]],
+        prep: Callable[[Any], str],
+        stop: frozenset[str],
+        limit: int | None = None,
+    ):
         self.cut = cut
         self.prep = prep
         self.stop = stop
         self.spaced = prep is not _PREP_NORMALIZED  # text may hold whitespace other than ' '
+        self.limit = limit
 
     def run(self, item: Any) -> list[str]:
+        limit = self.limit
+        if limit is not None and (type(item) is not str or len(item) > limit):
+            item = coerce_text(item)  # bytes decoded first, so that their length is known
+            if len(item) > limit:
+                # Cut before normalizing: cleaning and segmenting cost grows with the raw length.
+                warnings.warn(
+                    f"text of {len(item):,} characters truncated to max_length={limit:,} "
+                    "(Tokenizer(max_length=None) keeps all)",
+                    TruncatedWarning,
+                    stacklevel=3,
+                )
+                item = clip_text(item, limit)
         text = self.prep(item)
         if not text:
             return []
@@ -210,6 +232,9 @@ class Tokenizer:
             validates; a :class:`~voc.text.Normalizer` (or any callable returning a
             ``str`` or ``Normalized``) is used as given.
         hmm: Let the segmenter guess unknown words with its HMM.
+        max_length: Longer texts are cut to this many characters *before* normalization
+            (at a boundary that splits no number or address) and a
+            :class:`TruncatedWarning` is issued; ``None`` keeps every character.
 
     Examples:
         >>> tok = Tokenizer(user_dict=["退款慢"])
@@ -226,18 +251,20 @@ class Tokenizer:
         stopwords: bool | str | os.PathLike[str] | Iterable[str] | None = None,
         normalize: bool | Normalizer | Callable[[str], str | Normalized] = True,
         hmm: bool = True,
+        max_length: int | None = 100_000,
     ) -> None:
         self.backend = backend
         self.user_dict = user_dict
         self.stopwords = stopwords
         self.normalize = normalize
         self.hmm = hmm
+        self.max_length = max_length
         self._state: _State | None = None
         self._lock = threading.Lock()
 
     # -- scikit-learn style parameters, pickling -----------------------------
 
-    _PARAMS = ("backend", "user_dict", "stopwords", "normalize", "hmm")
+    _PARAMS = ("backend", "user_dict", "stopwords", "normalize", "hmm", "max_length")
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         """Return the constructor parameters (as given)."""
@@ -278,6 +305,9 @@ class Tokenizer:
     def _build(self) -> _State:
         if self.backend not in _BACKENDS:
             raise ValueError(f"unknown backend {self.backend!r}; choose one of {_BACKENDS}")
+        limit = self.max_length
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+            raise ValueError(f"max_length must be a positive int or None, got {limit!r}")
         seg = _segmenter(self.backend, _user_entries(self.user_dict))
         hmm = bool(self.hmm)
         if self.backend == "jieba":
@@ -289,7 +319,7 @@ class Tokenizer:
             def cut(text: str) -> list[str]:
                 return seg.cut(text, hmm)
 
-        return _State(cut, self._make_prep(), self._make_stopwords())
+        return _State(cut, self._make_prep(), self._make_stopwords(), limit)
 
     def _make_prep(self) -> Callable[[Any], str]:
         norm = self.normalize
