@@ -163,3 +163,18 @@ def test_helpers():
     refuse_input_overwrite("b.csv", ["a.csv", None])
     with pytest.raises(ValueError, match="folder"):
         check_output_path(".")
+
+
+@pytest.mark.parametrize("ext,module,extra", [("xlsx", "openpyxl", "excel"), ("parquet", "pyarrow", "parquet")])
+def test_missing_writer_is_one_line_before_the_analysis(tmp_path, monkeypatch, ext, module, extra):
+    import sys
+
+    import voc
+
+    src = _src(tmp_path)
+    monkeypatch.setitem(sys.modules, module, None)
+    monkeypatch.setattr(voc, "analyze_frame", lambda *a, **k: (_ for _ in ()).throw(AssertionError("ran")))
+    res = CliRunner().invoke(main, ["analyze", str(src), "-o", str(tmp_path / f"o.{ext}")])
+    assert res.exit_code == 2 and "Traceback" not in res.output
+    assert len(res.output.strip().splitlines()) == 1 and f"[{extra}]" in res.output and module in res.output
+    assert not (tmp_path / f"o.{ext}").exists()
