@@ -38,20 +38,23 @@ def test_require_names_module_and_extra(monkeypatch: pytest.MonkeyPatch) -> None
         require("openpyxl", "excel", "writing .xlsx")
     e = info.value
     assert isinstance(e, ImportError)  # existing `except ImportError` handlers still catch it
-    assert str(e) == "writing .xlsx needs openpyxl: pip install 'voc-zh[excel]'"
+    assert str(e) == f"writing .xlsx needs openpyxl: {install_hint('excel')}"
+    assert str(e).startswith("writing .xlsx needs openpyxl: pip install 'voc-zh[excel]'")
     assert (e.module, e.extra, e.feature) == ("openpyxl", "excel", "writing .xlsx")
 
 
 def test_require_dotted_module_names_the_package(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "pyarrow", None)
     monkeypatch.delitem(sys.modules, "pyarrow.parquet", raising=False)
-    with pytest.raises(MissingExtra, match=r"^writing \.parquet needs pyarrow: pip install 'voc-zh\[parquet\]'$"):
+    with pytest.raises(MissingExtra, match=r"^writing \.parquet needs pyarrow: pip install 'voc-zh\[parquet\]'( \(in this checkout: .*\))?$"):
         require("pyarrow.parquet", "parquet", "writing .parquet")
 
 
 def test_install_hint_uses_the_distribution_name() -> None:
     assert _setup_cfg()["metadata"]["name"] == DIST
-    assert install_hint("report") == f"pip install '{DIST}[report]'"
+    assert install_hint("report").startswith(f"pip install '{DIST}[report]'")
+    # run from a source checkout (as here), the hint also gives the editable install
+    assert install_hint("report").endswith("(in this checkout: pip install -c constraints.txt -e '.[report]')")
 
 
 def test_setup_cfg_extras() -> None:
@@ -77,7 +80,7 @@ def test_cli_report_without_matplotlib_is_one_line(tmp_path: Path, monkeypatch: 
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     res = CliRunner().invoke(main, ["report", str(src), "-o", str(tmp_path / "r.html")])
     assert res.exit_code == 2, res.output
-    assert res.stderr.strip() == "error: the HTML report (voc report) needs matplotlib: pip install 'voc-zh[report]'"
+    assert res.stderr.strip() == f"error: the HTML report (voc report) needs matplotlib: {install_hint('report')}"
     assert "Traceback" not in res.output and not isinstance(res.exception, ImportError)
     assert not (tmp_path / "r.html").exists()
 
@@ -90,8 +93,7 @@ def test_cli_transformers_backend_without_torch_is_one_line(tmp_path: Path,
     res = CliRunner().invoke(main, ["train", "sentiment", str(src), "-o", str(tmp_path / "m"), "--backend",
                                     "transformers", "--model-name-or-path", str(tmp_path)])
     assert res.exit_code == 2, res.output
-    assert res.stderr.strip() == ("error: the transformers backend needs torch: "
-                                  "pip install 'voc-zh[transformers]'")
+    assert res.stderr.strip() == f"error: the transformers backend needs torch: {install_hint('transformers')}"
 
 
 def test_cli_main_turns_any_missing_extra_into_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -101,4 +103,4 @@ def test_cli_main_turns_any_missing_extra_into_one_line(monkeypatch: pytest.Monk
     monkeypatch.setattr(main.commands["demo"], "callback", boom)
     res = CliRunner().invoke(main, ["demo"])
     assert res.exit_code == 2
-    assert res.stderr == "error: writing .xlsx needs openpyxl: pip install 'voc-zh[excel]'\n"
+    assert res.stderr == f"error: writing .xlsx needs openpyxl: {install_hint('excel')}\n"

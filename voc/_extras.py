@@ -10,13 +10,14 @@ Example:
     >>> from voc._extras import require, install_hint
     >>> require("json", "report", "the demo").__name__
     'json'
-    >>> install_hint("excel")
+    >>> install_hint("excel").split(" (")[0]
     "pip install 'voc-zh[excel]'"
 """
 
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 from types import ModuleType
 
 __all__ = ["DIST", "EXTRAS", "MissingExtra", "install_hint", "require"]
@@ -58,9 +59,14 @@ def install_hint(extra: str) -> str:
         extra: An extra of :data:`DIST` (``"excel"``, ``"parquet"``, ``"report"`` ...).
 
     Returns:
-        ``"pip install 'voc-zh[<extra>]'"``.
+        ``"pip install 'voc-zh[<extra>]'"``, plus the editable-install command when ``voc``
+        runs from a source checkout.
     """
-    return f"pip install '{DIST}[{extra}]'"
+    hint = f"pip install '{DIST}[{extra}]'"
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / "setup.cfg").is_file() and (checkout / "constraints.txt").is_file():
+        hint += f" (in this checkout: pip install -c constraints.txt -e '.[{extra}]')"
+    return hint
 
 
 def require(module: str, extra: str, feature: str) -> ModuleType:
