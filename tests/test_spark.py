@@ -105,7 +105,12 @@ def _none(values: list) -> list:
 def _same(a: dict, b: dict) -> bool:
     for col in RESULT_COLUMNS:
         x, y = a[col], b[col]
-        if col == "sentiment_score":
+        if col.endswith("_scores"):  # JSON text in Spark, a {label: score} dict in to_dict()
+            x = None if x is None else json.loads(x)
+            if (x is None) != (y is None) or (x is not None and (list(x) != list(y) or not all(
+                    math.isclose(x[k], y[k], abs_tol=1e-9) for k in x))):
+                return False
+        elif col.endswith("_score"):
             if (x is None) != (y is None) or (x is not None and not math.isclose(x, y, abs_tol=1e-9)):
                 return False
         elif x != y:
@@ -117,7 +122,8 @@ def test_flat_output_matches_pipe(frame, texts, nlp):
     out = analyze_spark(frame, "text", batch_size=7)
     assert out.columns == ["id", "text", *RESULT_COLUMNS]
     types = {f.name: f.dataType.simpleString() for f in out.schema.fields}
-    assert types["sentiment_score"] == "double"
+    assert types["sentiment_score"] == types["emotion_score"] == types["temperament_score"] == "double"
+    assert types["aspects_scores"] == "string"  # {label: score} as JSON text
     assert types["non_complaint_reasons"] == types["behaviors"] == types["aspects"] == "array<string>"
     assert types["sentiment"] == types["error"] == "string"
 

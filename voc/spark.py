@@ -37,6 +37,7 @@ Example:
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
@@ -44,7 +45,7 @@ import warnings
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from voc.results import FLAT_COLUMNS, MULTI_TASKS
+from voc.results import MULTI_TASKS, RECORD_COLUMNS, SCORE_COLUMNS
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -54,9 +55,11 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["analyze_spark", "get_analyzer", "result_schema", "RESULT_COLUMNS", "LOAD_LOG_ENV"]
 
 #: Columns added by :func:`analyze_spark`, in order (the keys of ``Result.to_dict()``).
-RESULT_COLUMNS = FLAT_COLUMNS
+RESULT_COLUMNS = RECORD_COLUMNS
 _LIST_COLUMNS = frozenset(MULTI_TASKS)
-_FLOAT_COLUMNS = frozenset({"sentiment_score"})
+_FLOAT_COLUMNS = frozenset({"sentiment_score", *(c for c in SCORE_COLUMNS if c.endswith("_score"))})
+# ``{label: score}`` mappings: JSON text (one Arrow type, as in ``analyze_batch``)
+_JSON_COLUMNS = frozenset(c for c in SCORE_COLUMNS if c.endswith("_scores"))
 
 #: Environment variable naming a file to which every analyzer load appends a line.
 LOAD_LOG_ENV = "VOC_SPARK_LOAD_LOG"
@@ -70,7 +73,8 @@ def result_schema() -> StructType:
     """The Spark schema of the result columns.
 
     Label columns are ``StringType``, multi-label columns ``ArrayType(StringType)``,
-    ``sentiment_score`` is ``DoubleType``; every field is nullable (null on error rows).
+    ``sentiment_score`` and the ``<task>_score`` columns ``DoubleType``, the ``<task>_scores``
+    mappings JSON text (``StringType``); every field is nullable (null on error rows).
 
     Returns:
         A ``pyspark.sql.types.StructType`` with the fields of :data:`RESULT_COLUMNS`.
@@ -157,14 +161,16 @@ def _analyze_series(nlp: Any, texts: pd.Series, batch_size: int, mask_input: boo
     for r in nlp.pipe(items, batch_size=batch_size):
         d = r.to_dict()
         for name in RESULT_COLUMNS:
-            columns[name].append(d[name])
+            v = d[name]
+            columns[name].append(json.dumps(v, ensure_ascii=False) if name in _JSON_COLUMNS and v is not None else v)
         n += 1
     if n != len(texts):  # pragma: no cover - pipe guarantees one result per input
         raise RuntimeError(f"voc: {n} results for {len(texts)} texts")
     frame = pd.DataFrame(
         {name: pd.Series(values, dtype=object) for name, values in columns.items()}, index=pd.RangeIndex(n)
     )
-    frame["sentiment_score"] = pd.to_numeric(frame["sentiment_score"], errors="coerce").astype("float64")
+    for name in _FLOAT_COLUMNS:
+        frame[name] = pd.to_numeric(frame[name], errors="coerce").astype("float64")
     if mask_input:
         from voc.frame import mask_column
 
