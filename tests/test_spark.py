@@ -106,7 +106,7 @@ def _same(a: dict, b: dict) -> bool:
     for col in RESULT_COLUMNS:
         x, y = a[col], b[col]
         if col.endswith("_scores"):  # JSON text in Spark, a {label: score} dict in to_dict()
-            x = None if x is None else json.loads(x)
+            x, y = (json.loads(v) if isinstance(v, str) else v for v in (x, y))
             if (x is None) != (y is None) or (x is not None and (list(x) != list(y) or not all(
                     math.isclose(x[k], y[k], abs_tol=1e-9) for k in x))):
                 return False
