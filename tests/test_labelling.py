@@ -233,3 +233,19 @@ def test_per_label_thresholds_apply_and_persist(tmp_path):
     assert [lab.label for lab in again(text).non_complaint_reasons] == labels
     classes, P = again.predict_proba("non_complaint_reasons", [text, None])
     assert P.shape == (2, len(classes)) and (P[1] != P[1]).all()
+
+
+def test_suggest_progress_bar_scores_in_chunks_with_the_same_picks(nlp, capsys):
+    import importlib
+
+    from voc.labelling import suggest
+
+    sug = importlib.import_module("voc.labelling.suggest")  # the module (the package exports the function)
+    pool = [f"客服电话打不通，第{i}次了，算了" if i % 3 else f"物流太慢了{i}" for i in range(60)]
+    plain = suggest(pool, n=12, task="non_complaint_reasons", nlp=nlp, progress=False)
+    classes, P = sug._scores(nlp, "non_complaint_reasons", pool, True, chunk=7)  # 9 chunks
+    classes0, P0 = nlp.predict_proba("non_complaint_reasons", pool)
+    assert classes == classes0 and P.shape == P0.shape and abs(P - P0).max() < 1e-12
+    barred = suggest(pool, n=12, task="non_complaint_reasons", nlp=nlp, progress=True)
+    assert barred.equals(plain)
+    assert "voc suggest" in capsys.readouterr().err

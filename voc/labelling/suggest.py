@@ -57,9 +57,28 @@ def _thin(order: list[int], texts: list[str], k: int, max_similarity: float,
     return out
 
 
+def _scores(nlp: Any, task: str, texts: list[str], progress: bool | None,
+            chunk: int = 2000) -> tuple[list[str], np.ndarray]:
+    """``nlp.predict_proba`` over ``texts`` in chunks, with a progress bar on long pools."""
+    if progress is None:
+        progress = len(texts) >= 5000
+    if not progress:
+        return nlp.predict_proba(task, texts)
+    from tqdm.auto import tqdm
+
+    classes: list[str] = []
+    parts = []
+    with tqdm(total=len(texts), desc=f"voc suggest {task}", unit="text") as bar:
+        for start in range(0, len(texts), chunk):
+            classes, P = nlp.predict_proba(task, texts[start:start + chunk])
+            parts.append(P)
+            bar.update(len(texts[start:start + chunk]))
+    return classes, np.vstack(parts)
+
+
 def suggest(texts: Sequence[Any], n: int, task: str, nlp: Any = None, *, cue_share: float = 0.3,
             random_share: float = 0.1, max_similarity: float = 0.5, exclude: Sequence[str] = (),
-            seed: int = 0) -> pd.DataFrame:
+            seed: int = 0, progress: bool | None = None) -> pd.DataFrame:
     """Pick ``n`` texts of ``texts`` to label next for ``task``.
 
     Args:
@@ -72,6 +91,7 @@ def suggest(texts: Sequence[Any], n: int, task: str, nlp: Any = None, *, cue_sha
         max_similarity: Near-duplicate bound for diversity (char 3-gram Jaccard).
         exclude: Texts already labelled (never picked again).
         seed: Random seed (ties and the random share).
+        progress: Show a tqdm bar while scoring the pool (default: only for 5,000 texts or more).
 
     Returns:
         DataFrame with ``pool_index`` (position in ``texts``), ``text``, ``why``
@@ -98,7 +118,7 @@ def suggest(texts: Sequence[Any], n: int, task: str, nlp: Any = None, *, cue_sha
     pool_texts = [raw[i] for i in usable]
     if not usable:
         return pd.DataFrame(columns=["pool_index", "text", "why", "margin", "guess"])
-    classes, P = nlp.predict_proba(task, pool_texts)
+    classes, P = _scores(nlp, task, pool_texts, progress)
     multi = nlp.taxonomy.is_multi(task) if task in nlp.taxonomy.tasks else False
     if multi:
         thr = nlp.threshold(task, classes)
