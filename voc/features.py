@@ -277,6 +277,12 @@ class CharNgramVectorizer(EstimatorParams):
         state["_table"] = None  # derived; rebuilt after unpickling
         return state
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        if "vocabulary_ids_" in state:  # pickled before vocabulary_ids_ became a property
+            state["_vocabulary_ids"] = state.pop("vocabulary_ids_")
+        state.setdefault("_table", None)
+        self.__dict__.update(state)
+
     def ngrams(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, int]:
         """(document index, n-gram id) of every n-gram, and the number of texts.
 
