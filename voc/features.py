@@ -3,10 +3,15 @@
 Each n-gram (n <= 3) is identified exactly by an int64: the Unicode code points
 written in base 0x110000, so no hashing collisions and no Python loop over
 n-grams. ``transform`` turns a batch into one code-point array, derives all
-1-, 2- and 3-gram ids with vectorised arithmetic, maps them to columns with
-``searchsorted`` and builds the CSR matrix directly. The result equals
-scikit-learn's ``TfidfVectorizer(analyzer="char", sublinear_tf=True)`` on the same
-vocabulary, about 10x faster.
+1-, 2- and 3-gram ids with vectorised arithmetic, maps them to columns with an
+open-addressing hash table (built once per vectorizer, at first use) and builds the
+CSR arrays directly. The result equals scikit-learn's
+``TfidfVectorizer(analyzer="char", sublinear_tf=True)`` on the same vocabulary,
+about 10x faster.
+
+Prediction needs numpy only: :meth:`CharNgramVectorizer.transform_rows` returns a
+:class:`SparseRows` (CSR arrays), and neither scipy nor scikit-learn is imported until
+:meth:`CharNgramVectorizer.transform` (a ``scipy.sparse`` matrix, for training) is used.
 
 Example:
     >>> from voc.features import CharNgramVectorizer
@@ -19,16 +24,17 @@ Example:
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
-from sklearn.base import BaseEstimator, TransformerMixin
 
-__all__ = ["CharNgramVectorizer"]
+__all__ = ["CharNgramVectorizer", "SparseRows", "EstimatorParams"]
 
 BASE = 0x110000  # number of Unicode code points
 SEP = 0  # code point used between texts (NUL never survives normalization)
+SMALL_BATCH = 8  # up to this many rows, SparseRows.dot_dense runs in numpy (no scipy import)
 
 
 def _codes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -62,6 +68,133 @@ def _ngram_ids(texts: Sequence[str], ngram_range: tuple[int, int]) -> tuple[np.n
     return np.concatenate(doc_parts), np.concatenate(ids_parts)
 
 
+class EstimatorParams:
+    """``get_params`` / ``set_params`` / ``repr`` of the scikit-learn estimator contract, without scikit-learn.
+
+    Parameters are the ``__init__`` arguments, stored as attributes of the same name, so
+    ``sklearn.base.clone`` and grid searches work while importing voc does not import sklearn.
+    """
+
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        sig = inspect.signature(cls.__init__)
+        return [p.name for p in sig.parameters.values() if p.name != "self" and p.kind != p.VAR_KEYWORD]
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The constructor arguments (``deep`` is accepted for scikit-learn compatibility)."""
+        return {name: getattr(self, name) for name in self._param_names()}
+
+    def set_params(self, **params: Any) -> EstimatorParams:
+        """Set constructor arguments; unknown names raise ``ValueError``."""
+        valid = set(self._param_names())
+        for key, value in params.items():
+            if key not in valid:
+                raise ValueError(f"invalid parameter {key!r} for {type(self).__name__}; valid: {sorted(valid)}")
+            setattr(self, key, value)
+        return self
+
+    def __repr__(self) -> str:
+        defaults = {p.name: p.default for p in inspect.signature(type(self).__init__).parameters.values()}
+        args = [f"{k}={v!r}" for k, v in self.get_params().items() if not _same(v, defaults.get(k))]
+        return f"{type(self).__name__}({', '.join(args)})"
+
+
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return bool(a == b)
+    except Exception:  # noqa: BLE001 - arrays and other objects without a plain ==
+        return a is b
+
+
+class SparseRows:
+    """A CSR matrix as plain numpy arrays (``indptr``, ``indices``, ``data``, ``shape``).
+
+    What the prediction path uses instead of ``scipy.sparse.csr_matrix``; :meth:`tocsr`
+    converts (importing scipy).
+    """
+
+    __slots__ = ("indptr", "indices", "data", "shape")
+
+    def __init__(self, indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, shape: tuple[int, int]) -> None:
+        self.indptr = indptr
+        self.indices = indices
+        self.data = data
+        self.shape = shape
+
+    def tocsr(self) -> Any:
+        """The same matrix as a ``scipy.sparse.csr_matrix``."""
+        import scipy.sparse as sp
+
+        return sp.csr_matrix((self.data, self.indices, self.indptr), shape=self.shape)
+
+    def dot_dense(self, W: np.ndarray) -> np.ndarray:
+        """``self @ W`` for a dense C-contiguous ``W``, bit-identical to ``scipy.sparse``.
+
+        scipy accumulates each row sequentially in ``W``'s dtype; a few rows are done the same way
+        with numpy (``cumsum``, which is sequential), so one text needs no scipy; larger batches use
+        scipy, which is faster there.
+        """
+        n_rows = self.shape[0]
+        if n_rows > SMALL_BATCH:
+            return self.tocsr() @ W
+        out = np.zeros((n_rows, W.shape[1]), dtype=np.result_type(self.data, W))
+        ip = self.indptr.tolist()
+        for i in range(n_rows):
+            lo, hi = ip[i], ip[i + 1]
+            if hi > lo:
+                out[i] = np.cumsum(self.data[lo:hi, None] * W[self.indices[lo:hi]], axis=0)[-1]
+        return out
+
+
+class _IdTable:
+    """Open-addressing hash table (linear probing) from int64 n-gram id to column index."""
+
+    EMPTY = np.int64(-1)
+    MULT = np.uint64(0x9E3779B97F4A7C15)
+
+    def __init__(self, keys: np.ndarray) -> None:
+        n = len(keys)
+        bits = max(4, int(2 * max(n, 1) - 1).bit_length() + 1)  # load factor <= 0.5
+        self.mask = np.int64((1 << bits) - 1)
+        self.shift = np.uint64(64 - bits)
+        self.keys = np.full(1 << bits, self.EMPTY, dtype=np.int64)
+        self.values = np.zeros(1 << bits, dtype=np.int64)
+        pending = np.arange(n)
+        slot = self._hash(keys)
+        while len(pending):
+            s = slot[pending]
+            free = self.keys[s] == self.EMPTY
+            # one winner per free slot; the others (and those on taken slots) probe the next slot
+            cand = pending[free]
+            _, first = np.unique(s[free], return_index=True)
+            win = cand[first]
+            self.keys[slot[win]] = keys[win]
+            self.values[slot[win]] = win
+            placed = np.zeros(n, dtype=bool)
+            placed[win] = True
+            pending = pending[~placed[pending]]
+            slot[pending] = (slot[pending] + 1) & self.mask
+
+    def _hash(self, ids: np.ndarray) -> np.ndarray:
+        h = (ids.astype(np.uint64) * self.MULT) >> self.shift
+        return h.astype(np.int64)
+
+    def lookup(self, ids: np.ndarray) -> np.ndarray:
+        """Column of each id, ``-1`` when absent."""
+        out = np.full(len(ids), -1, dtype=np.int64)
+        slot = self._hash(ids)
+        active = np.arange(len(ids))
+        while len(active):
+            s = slot[active]
+            k = self.keys[s]
+            hit = k == ids[active]
+            out[active[hit]] = self.values[s[hit]]
+            more = ~hit & (k != self.EMPTY)
+            active = active[more]
+            slot[active] = (s[more] + 1) & self.mask
+        return out
+
+
 def _decode(gram_id: int) -> str:
     chars = []
     while gram_id:
@@ -70,7 +203,7 @@ def _decode(gram_id: int) -> str:
     return "".join(reversed(chars))
 
 
-class CharNgramVectorizer(TransformerMixin, BaseEstimator):
+class CharNgramVectorizer(EstimatorParams):
     """TF-IDF over character n-grams (n <= 3), vectorised with numpy.
 
     Args:
@@ -119,6 +252,37 @@ class CharNgramVectorizer(TransformerMixin, BaseEstimator):
         self.idf_ = (np.log((1 + n) / (1 + df[keep])) + 1).astype(np.float32)
         return self
 
+    def fit_transform(self, texts: Sequence[str], y: object = None) -> Any:
+        """:meth:`fit`, then :meth:`transform`."""
+        return self.fit(texts).transform(texts)
+
+    @property
+    def vocabulary_ids_(self) -> np.ndarray:
+        """Sorted int64 ids of the kept n-grams; column ``j`` is id ``j``."""
+        return self._vocabulary_ids
+
+    @vocabulary_ids_.setter
+    def vocabulary_ids_(self, ids: np.ndarray) -> None:
+        self._vocabulary_ids = ids
+        self._table = None  # rebuilt on first transform
+
+    def _lookup(self, ids: np.ndarray) -> np.ndarray:
+        table = getattr(self, "_table", None)
+        if table is None:
+            table = self._table = _IdTable(np.asarray(self.vocabulary_ids_, dtype=np.int64))
+        return table.lookup(ids)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_table"] = None  # derived; rebuilt after unpickling
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        if "vocabulary_ids_" in state:  # pickled before vocabulary_ids_ became a property
+            state["_vocabulary_ids"] = state.pop("vocabulary_ids_")
+        state.setdefault("_table", None)
+        self.__dict__.update(state)
+
     def ngrams(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, int]:
         """(document index, n-gram id) of every n-gram, and the number of texts.
 
@@ -134,31 +298,36 @@ class CharNgramVectorizer(TransformerMixin, BaseEstimator):
         """Vectorizers with equal keys produce the same :meth:`ngrams`."""
         return (tuple(self.ngram_range), bool(self.lowercase))
 
-    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
-        """L2-normalised TF-IDF matrix, shape ``(len(texts), len(vocabulary_ids_))``."""
+    def transform(self, texts: Sequence[str]) -> Any:
+        """L2-normalised TF-IDF ``scipy.sparse.csr_matrix``, shape ``(len(texts), len(vocabulary_ids_))``."""
         return self.transform_ngrams(*self.ngrams(texts))
 
-    def transform_ngrams(self, doc: np.ndarray, ids: np.ndarray, n_docs: int) -> sp.csr_matrix:
+    def transform_ngrams(self, doc: np.ndarray, ids: np.ndarray, n_docs: int) -> Any:
         """:meth:`transform` from precomputed :meth:`ngrams`."""
-        vocab = self.vocabulary_ids_
-        n_cols = len(vocab)
-        pos = np.searchsorted(vocab, ids)
-        pos[pos >= n_cols] = 0
-        hit = vocab[pos] == ids if n_cols else np.zeros(len(ids), dtype=bool)
-        X = sp.csr_matrix((np.ones(int(hit.sum()), dtype=np.float32), (doc[hit], pos[hit])),
-                          shape=(n_docs, n_cols))
-        X.sum_duplicates()
+        return self.transform_rows(doc, ids, n_docs).tocsr()
+
+    def transform_rows(self, doc: np.ndarray, ids: np.ndarray, n_docs: int) -> SparseRows:
+        """:meth:`transform_ngrams` as numpy arrays (:class:`SparseRows`; no scipy)."""
+        n_cols = len(self.vocabulary_ids_)
+        pos = self._lookup(ids) if n_cols else np.full(len(ids), -1, dtype=np.int64)
+        hit = pos >= 0
+        # (doc, column) pairs, sorted and counted: CSR with sorted indices and summed duplicates
+        keys, counts = np.unique(doc[hit] * n_cols + pos[hit], return_counts=True)
+        row_of = keys // n_cols if n_cols else keys
+        indices = (keys - row_of * n_cols).astype(np.int32)
+        lengths = np.bincount(row_of, minlength=n_docs)
+        indptr = np.zeros(n_docs + 1, dtype=np.int32)
+        np.cumsum(lengths, out=indptr[1:])
+        data = counts.astype(np.float32)
         if self.sublinear_tf:
-            np.log(X.data, out=X.data)
-            X.data += 1.0
-        X.data *= self.idf_[X.indices]
-        lengths = np.diff(X.indptr)
-        rows = np.repeat(np.arange(n_docs), lengths)
-        norms = np.sqrt(np.bincount(rows, weights=X.data.astype(np.float64) ** 2, minlength=n_docs))
+            np.log(data, out=data)
+            data += 1.0
+        data *= self.idf_[indices]
+        norms = np.sqrt(np.bincount(row_of, weights=data.astype(np.float64) ** 2, minlength=n_docs))
         norms[norms == 0] = 1.0
         norms = norms.astype(np.float32)
-        X.data /= np.repeat(norms, lengths)
-        return X
+        data /= np.repeat(norms, lengths)
+        return SparseRows(indptr, indices, data, (n_docs, n_cols))
 
     def terms(self, columns: Sequence[int]) -> list[str]:
         """The n-gram strings of the given column indices."""

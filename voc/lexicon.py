@@ -1,8 +1,12 @@
 """Cue tables -> evidence spans for reasons, complaint stages, behaviours and emotions.
 
 The table is data (``voc/data/cues.tsv``: task, label, regex, weight). Each task's
-patterns are compiled into one alternation, so matching a text costs one regex
-scan per task. How cue scores are combined with model scores is documented in
+patterns are compiled into one alternation. A text is only tried at positions whose
+character can start one of the task's cues (found by one fast character-class scan),
+and there only with the cues that can start with that character, in table order: the
+matches are exactly those of ``finditer`` over the whole alternation, at a fraction
+of the cost. Tables with a cue whose first character cannot be worked out (``.``,
+``\\w``, a negated class...) fall back to the plain scan. How cue scores are combined with model scores is documented in
 :mod:`voc.pipeline` (``blend``).
 
 Example:
@@ -16,6 +20,36 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
+
+try:  # Python >= 3.11
+    import re._parser as _sre_parse
+    from re._constants import (
+        ASSERT,
+        ASSERT_NOT,
+        AT,
+        BRANCH,
+        IN,
+        LITERAL,
+        MAX_REPEAT,
+        MIN_REPEAT,
+        RANGE,
+        SUBPATTERN,
+    )
+except ImportError:  # pragma: no cover - Python 3.10
+    import sre_parse as _sre_parse  # type: ignore[no-redef]
+    from sre_constants import (  # type: ignore[no-redef]
+        ASSERT,
+        ASSERT_NOT,
+        AT,
+        BRANCH,
+        IN,
+        LITERAL,
+        MAX_REPEAT,
+        MIN_REPEAT,
+        RANGE,
+        SUBPATTERN,
+    )
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -56,6 +90,8 @@ class Lexicon:
     def __init__(self, cues: Iterable[Cue]) -> None:
         self.cues = list(cues)
         self._compiled: dict[str, tuple[re.Pattern[str], list[Cue]]] = {}
+        self._scanners: dict[str, _Scanner | None] = {}
+        self._max_weight: dict[str, float] = {}
         by_task: dict[str, list[Cue]] = {}
         for cue in self.cues:
             by_task.setdefault(cue.task, []).append(cue)
@@ -68,6 +104,8 @@ class Lexicon:
                     raise ValueError(f"bad cue pattern for {task}/{cue.label}: {cue.pattern!r}: {e}") from e
                 parts.append(f"(?P<g{i}>{cue.pattern})")
             self._compiled[task] = (re.compile("|".join(parts), re.IGNORECASE), rows)
+            self._scanners[task] = _Scanner.build(parts)
+            self._max_weight[task] = max((c.weight for c in rows), default=0.0)
 
     @classmethod
     def from_file(cls, path: str | Path) -> Lexicon:
@@ -95,7 +133,7 @@ class Lexicon:
 
     def max_weight(self, task: str) -> float:
         """The largest cue weight of ``task`` (0 when it has no cues)."""
-        return max((c.weight for c in self.cues if c.task == task), default=0.0)
+        return self._max_weight.get(task, 0.0)
 
     def labels(self, task: str) -> set[str]:
         """Labels of ``task`` that have at least one cue."""
@@ -107,8 +145,9 @@ class Lexicon:
         if entry is None or not text:
             return []
         regex, rows = entry
+        scanner = self._scanners.get(task)
         out = []
-        for m in regex.finditer(text):
+        for m in (scanner.finditer(text) if scanner is not None else regex.finditer(text)):
             cue = rows[int(m.lastgroup[1:])] if m.lastgroup else None
             if cue is None:  # pragma: no cover - a nested named group cannot occur
                 continue
@@ -118,6 +157,109 @@ class Lexicon:
     def match(self, text: str) -> dict[str, list[CueMatch]]:
         """Matches of every task, keyed by task."""
         return {task: self.match_task(task, text) for task in self._compiled}
+
+
+class _Scanner:
+    """``finditer`` of an alternation, tried only where a branch can start.
+
+    ``parts`` are the branches (``(?P<gI>...)``). Equivalent to
+    ``re.compile("|".join(parts), re.IGNORECASE).finditer``: a match can only start at a
+    character some branch can start with, and there the branches that cannot start with it
+    would fail anyway, so leaving them out (keeping the order) changes nothing.
+    """
+
+    def __init__(self, parts: list[str], firsts: list[str]) -> None:
+        self.parts = parts
+        self.firsts = [re.compile(f"[{f}]", re.IGNORECASE) for f in firsts]
+        self.candidates = re.compile("[" + "".join(firsts) + "]", re.IGNORECASE)
+        self._by_char: dict[str, re.Pattern[str] | None] = {}
+
+    @classmethod
+    def build(cls, parts: list[str]) -> _Scanner | None:
+        """A scanner, or ``None`` when some branch may start with any character (or match nothing)."""
+        firsts = []
+        for part in parts:
+            try:
+                chars, nullable = _first(_sre_parse.parse(part, re.IGNORECASE))
+            except _Unknown:
+                return None
+            if nullable or not chars:
+                return None
+            firsts.append(chars)
+        return cls(parts, firsts)
+
+    def _for(self, ch: str) -> re.Pattern[str] | None:
+        try:
+            return self._by_char[ch]
+        except KeyError:
+            pass
+        keep = [p for p, f in zip(self.parts, self.firsts, strict=True) if f.match(ch)]
+        regex = re.compile("|".join(keep), re.IGNORECASE) if keep else None
+        if len(self._by_char) < 4096:
+            self._by_char[ch] = regex
+        return regex
+
+    def finditer(self, text: str) -> Iterable[re.Match[str]]:
+        """The matches of the full alternation, in order (none is empty: no branch is nullable)."""
+        search = self.candidates.search
+        pos = 0
+        while (c := search(text, pos)) is not None:
+            start = c.start()
+            regex = self._for(text[start])
+            m = regex.match(text, start) if regex is not None else None
+            if m is None:
+                pos = start + 1
+                continue
+            yield m
+            pos = m.end()
+
+
+class _Unknown(Exception):
+    """The first character of a pattern cannot be listed."""
+
+
+def _first(seq: Any) -> tuple[str, bool]:
+    """(character-class body of the characters ``seq`` can start with, whether it can match empty)."""
+    out = ""
+    for op, av in seq:
+        chars, nullable = _first_item(op, av)
+        out += chars
+        if not nullable:
+            return out, False
+    return out, True
+
+
+def _first_item(op: Any, av: Any) -> tuple[str, bool]:
+    if op is LITERAL:
+        return re.escape(chr(av)), False
+    if op is IN:
+        body = ""
+        for iop, iav in av:
+            if iop is LITERAL:
+                body += re.escape(chr(iav))
+            elif iop is RANGE and iav[1] - iav[0] <= 256:
+                body += f"{re.escape(chr(iav[0]))}-{re.escape(chr(iav[1]))}"
+            else:  # NEGATE, CATEGORY (\\d, \\w...), wide ranges
+                raise _Unknown
+        return body, False
+    if op is BRANCH:
+        body, nullable = "", False
+        for branch in av[1]:
+            chars, n = _first(branch)
+            body += chars
+            nullable = nullable or n
+        return body, nullable
+    if op is SUBPATTERN:
+        if av[1] or av[2]:  # inline flags change how characters match
+            raise _Unknown
+        return _first(av[3])
+    if op in (MAX_REPEAT, MIN_REPEAT):
+        lo, _hi, item = av
+        chars, nullable = _first(item)
+        return chars, nullable or lo == 0
+    if op in (AT, ASSERT, ASSERT_NOT):  # zero-width: restricts, never consumes
+        return "", True
+    raise _Unknown
 
 
 @lru_cache(maxsize=1)

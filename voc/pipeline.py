@@ -254,6 +254,11 @@ class Analyzer:
             self._tokenizer = Tokenizer(normalize=False, max_length=None)  # texts are cut already
         return self._tokenizer
 
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state.pop("_groups_cache", None)  # derived (stacked weights); rebuilt on first use
+        return state
+
     # ------------------------------------------------------------ internals
     @staticmethod
     def _coerce(items: list[Any]) -> tuple[list[str | None], list[str | None]]:
@@ -331,26 +336,68 @@ class Analyzer:
         return self.tokenizer(text)
 
     def _probabilities(self, texts: list[str]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-        feats_cache: dict[int, Any] = {}
+        out: dict[str, np.ndarray] = {}
+        feats: dict[str, Any] = {}
         grams_cache: dict[tuple, Any] = {}
-        out = {}
-        feats = {}
+        for vec, tasks, W, cols in self._feature_groups():
+            if vec is None:  # components without shared features (transformers, SnowNLP...)
+                for task in tasks:
+                    out[task] = np.asarray(self.components[task].predict_proba(texts), dtype=np.float64)
+                continue
+            if hasattr(vec, "transform_rows"):  # decompose the batch once for all vectorizers
+                if vec.ngram_key not in grams_cache:
+                    grams_cache[vec.ngram_key] = vec.ngrams(texts)
+                X = vec.transform_rows(*grams_cache[vec.ngram_key])
+            else:
+                X = vec.transform(texts)
+            if W is not None:  # one product for every linear head on these features
+                prod = X.dot_dense(W)
+                for task, (lo, hi) in zip(tasks, cols, strict=True):
+                    out[task] = self.components[task].model_.proba_from_product(prod[:, lo:hi])
+            else:
+                for task in tasks:
+                    out[task] = self.components[task].predict_proba_features(X)
+            for task in tasks:
+                feats[task] = X
+        return {task: out[task] for task in self.components}, feats
+
+    def _feature_groups(self) -> list[tuple[Any, list[str], np.ndarray | None, list[tuple[int, int]]]]:
+        """Components grouped by shared vectorizer, with the stacked weights of their linear heads.
+
+        Returns ``(vectorizer or None, tasks, W, column ranges)``; ``W`` (float32, every head's
+        ``coef.T`` side by side) is ``None`` unless all heads are :class:`~voc.models.sklearn.LinearHead`
+        and the features are :class:`~voc.features.SparseRows`. Cached until ``components`` changes.
+        """
+        key = tuple((task, id(comp)) for task, comp in self.components.items())
+        cached = getattr(self, "_groups_cache", None)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        from voc.models.sklearn import LinearHead, SklearnTextClassifier
+
+        proba_features = SklearnTextClassifier.predict_proba_features
+
+        groups: dict[int, tuple[Any, list[str]]] = {}
+        plain: list[str] = []
         for task, comp in self.components.items():
             vec = getattr(comp, "vectorizer_", None)
             if vec is not None and hasattr(comp, "predict_proba_features"):
-                key = id(vec)
-                if key not in feats_cache:
-                    if hasattr(vec, "transform_ngrams"):  # decompose the batch once for all vectorizers
-                        if vec.ngram_key not in grams_cache:
-                            grams_cache[vec.ngram_key] = vec.ngrams(texts)
-                        feats_cache[key] = vec.transform_ngrams(*grams_cache[vec.ngram_key])
-                    else:
-                        feats_cache[key] = vec.transform(texts)
-                out[task] = comp.predict_proba_features(feats_cache[key])
-                feats[task] = feats_cache[key]
+                groups.setdefault(id(vec), (vec, []))[1].append(task)
             else:
-                out[task] = np.asarray(comp.predict_proba(texts), dtype=np.float64)
-        return out, feats
+                plain.append(task)
+        out: list[tuple[Any, list[str], np.ndarray | None, list[tuple[int, int]]]] = []
+        for vec, tasks in groups.values():
+            heads = [getattr(self.components[t], "model_", None) for t in tasks]
+            if hasattr(vec, "transform_rows") and all(type(h) is LinearHead for h in heads) and \
+                    all(type(self.components[t]).predict_proba_features is proba_features for t in tasks):
+                W = heads[0]._coef_t if len(heads) == 1 else np.hstack([h._coef_t for h in heads])
+                bounds = np.cumsum([0] + [h._coef_t.shape[1] for h in heads]).tolist()
+                out.append((vec, tasks, W, list(zip(bounds[:-1], bounds[1:], strict=True))))
+            else:
+                out.append((vec, tasks, None, []))
+        if plain:
+            out.append((None, plain, None, []))
+        self._groups_cache = (key, out)
+        return out
 
     def threshold(self, task: str, classes: Sequence[str]) -> float | np.ndarray:
         """The task's threshold: one number, or one per class when given as ``{label: threshold}``."""

@@ -10,6 +10,11 @@ lists as JSON and every array (idf weights, coefficients) as safetensors, and
 :func:`load_group` rebuilds the objects from those. Loading is fast (< 1 s for
 the shipped models) and cannot execute code.
 
+Prediction needs numpy only: scikit-learn (and scipy) are imported when a model is
+fitted, not when one is loaded or used, so ``voc.load()`` stays light. The classes
+follow the estimator contract (``get_params``, ``set_params``, ``clone``) without
+inheriting from scikit-learn.
+
 Example:
     >>> from voc.models.sklearn import SklearnTextClassifier
     >>> clf = SklearnTextClassifier(min_df=1).fit(["很好吃", "太难吃了", "好吃", "难吃"], ["positive", "negative"] * 2)
@@ -25,13 +30,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.linear_model import LogisticRegression
-from sklearn.multiclass import OneVsRestClassifier
-from sklearn.preprocessing import MultiLabelBinarizer
 
 from voc._input import check_texts as _check_texts
-from voc.features import CharNgramVectorizer
+from voc.features import CharNgramVectorizer, EstimatorParams, SparseRows
 
 __all__ = ["SklearnTextClassifier", "LinearHead", "make_vectorizer", "save_group", "load_group"]
 
@@ -69,13 +70,21 @@ class LinearHead:
             return cls(coef, intercept, "ovr")
         return cls(model.coef_, model.intercept_, "binary" if model.coef_.shape[0] == 1 else "softmax")
 
+    def product(self, X: Any) -> np.ndarray:
+        """``X @ coef.T`` (float32; ``X``: :class:`~voc.features.SparseRows`, a sparse or a dense matrix)."""
+        return X.dot_dense(self._coef_t) if isinstance(X, SparseRows) else X @ self._coef_t
+
     def decision(self, X: Any) -> np.ndarray:
         """Raw scores ``X @ coef.T + intercept``."""
-        return np.asarray(X @ self._coef_t, dtype=np.float64) + self.intercept
+        return np.asarray(self.product(X), dtype=np.float64) + self.intercept
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities (independent sigmoids for ``ovr``)."""
-        d = self.decision(X)
+        return self.proba_from_product(self.product(X))
+
+    def proba_from_product(self, prod: np.ndarray) -> np.ndarray:
+        """:meth:`predict_proba` from a precomputed :meth:`product` (e.g. columns of a stacked one)."""
+        d = np.asarray(prod, dtype=np.float64) + self.intercept
         if self.kind == "softmax":
             d = d - d.max(axis=1, keepdims=True)
             e = np.exp(d)
@@ -90,7 +99,7 @@ class LinearHead:
         return self.coef[j]
 
 
-class SklearnTextClassifier(ClassifierMixin, BaseEstimator):
+class SklearnTextClassifier(EstimatorParams):
     """TF-IDF char n-grams -> logistic regression (one-vs-rest when multi-label).
 
     Args:
@@ -110,6 +119,8 @@ class SklearnTextClassifier(ClassifierMixin, BaseEstimator):
         multi_label_: Whether the model is multi-label.
     """
 
+    _estimator_type = "classifier"
+
     def __init__(self, multi_label: bool = False, ngram_range: tuple[int, int] = (1, 3),
                  max_features: int | None = 200_000, min_df: int = 2, C: float = 4.0,
                  class_weight: str | dict | None = "balanced", vectorizer: CharNgramVectorizer | None = None,
@@ -125,6 +136,10 @@ class SklearnTextClassifier(ClassifierMixin, BaseEstimator):
 
     def fit(self, X: Sequence[str], y: Sequence[Any]) -> SklearnTextClassifier:
         """Fit on texts ``X`` and labels ``y`` (label lists when ``multi_label``)."""
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.multiclass import OneVsRestClassifier
+        from sklearn.preprocessing import MultiLabelBinarizer
+
         X = _check_texts(X)
         if len(X) != len(y):
             raise ValueError(f"X and y have different lengths: {len(X)} != {len(y)}")
@@ -155,8 +170,11 @@ class SklearnTextClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def features(self, X: Sequence[str]) -> Any:
-        """Sparse feature matrix of ``X`` (shared between classifiers with one vectorizer)."""
-        return self.vectorizer_.transform(X)
+        """Sparse feature rows of ``X`` (shared between classifiers with one vectorizer)."""
+        vec = self.vectorizer_
+        if hasattr(vec, "transform_rows"):
+            return vec.transform_rows(*vec.ngrams(X))
+        return vec.transform(X)
 
     def predict_proba_features(self, feats: Any) -> np.ndarray:
         """Probabilities from precomputed :meth:`features`."""
@@ -173,6 +191,25 @@ class SklearnTextClassifier(ClassifierMixin, BaseEstimator):
             return [[c for c, p in zip(self.classes_, row, strict=True) if p >= threshold] for row in proba]
         return [self.classes_[i] for i in proba.argmax(axis=1)]
 
+    def score(self, X: Sequence[str], y: Sequence[Any]) -> float:
+        """Mean accuracy (exact label-set match when multi-label), as scikit-learn classifiers."""
+        pred = self.predict(X)
+        if self.multi_label_:
+            return float(np.mean([set(p) == set(t) for p, t in zip(pred, y, strict=True)]))
+        return float(np.mean([str(p) == str(t) for p, t in zip(pred, y, strict=True)]))
+
+    def __sklearn_tags__(self) -> Any:
+        """scikit-learn's tags of a classifier (only asked by scikit-learn, so importing it here is free)."""
+        from sklearn.base import BaseEstimator, ClassifierMixin
+
+        class _Tags(ClassifierMixin, BaseEstimator):
+            pass
+
+        tags = _Tags().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.two_d_array = False
+        return tags
+
     def top_features_sparse(self, indices: np.ndarray, data: np.ndarray, label: str, k: int = 3) -> list[str]:
         """The ``k`` n-grams of one feature row (its CSR indices and values) pushing toward ``label``."""
         if label not in self.classes_ or len(indices) == 0:
@@ -184,7 +221,7 @@ class SklearnTextClassifier(ClassifierMixin, BaseEstimator):
 
     def top_features(self, text: str, label: str, k: int = 3) -> list[str]:
         """The ``k`` n-grams of ``text`` pushing hardest toward ``label`` (evidence for a decision)."""
-        row = self.vectorizer_.transform([text])
+        row = self.features([text])
         return self.top_features_sparse(row.indices, row.data, label, k)
 
 
