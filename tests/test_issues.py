@@ -68,7 +68,8 @@ def test_clusters_match_planted_issues_given_k() -> None:
     ari = adjusted_rand_score(truth[m], assignment.loc[m, "issue_id"])
     print(f"\ndiscover_issues(k=7): {len(assignment)} negative texts in {dt:.1f} s, ARI {ari:.3f}")
     assert ari >= 0.7
-    assert len(issues) == 7 and issues["size"].is_monotonic_decreasing
+    real = issues[~issues["is_other"]]
+    assert len(real) == 7 and real["size"].is_monotonic_decreasing
 
 
 def test_clusters_match_planted_issues_auto_k() -> None:
@@ -90,7 +91,7 @@ def test_clusters_match_planted_issues_auto_k() -> None:
 def test_labels_are_readable() -> None:
     issues, assignment, _, _ = _issues(7)
     major = _major(assignment)
-    for iid, row in issues.iterrows():
+    for iid, row in issues[~issues["is_other"]].iterrows():
         anchor = ANCHORS[major[iid]]
         assert any(anchor in k for k in row["keywords"][:5]), (row["label"], anchor)
         assert len(row["examples"]) == 3
@@ -317,3 +318,125 @@ def test_issue_label_words_come_from_one_domain(with_domain: bool) -> None:
         own = fb.loc[assignment.index[assignment["issue_id"] == iid]]
         domains_of = [set(own.loc[own["text"].str.contains(w, regex=False), "domain"]) for w in words]
         assert all(d for d in domains_of) and len(set.union(*domains_of)) == 1, (row["label"], domains_of)
+
+
+# --- #14: hard cases (background texts of another domain, synonyms, generic negativity) -------------
+def _other_domain_texts() -> list[str]:
+    """Real negative hotel and phone/computer reviews (another domain than the planted issues)."""
+    f = Path(__file__).resolve().parent.parent / "corpora" / "public" / "online_shopping_10_cats.csv"
+    if not f.exists():
+        pytest.skip("corpora/public not available")
+    df = pd.read_csv(f, keep_default_na=False)
+    df = df[(df["label"] == "negative") & df["category"].isin(["酒店", "手机", "计算机"])]
+    return [t[:150] for t in df["text"] if len(t) >= 6]
+
+
+@lru_cache(maxsize=2)
+def _hard_case_scores(n: int, seed: int) -> dict[str, float]:
+    from voc.synthetic import DEFAULT_ISSUES, add_issue_hard_cases
+
+    planted = DEFAULT_ISSUES[:5]
+    h = add_issue_hard_cases(generate_history(n, seed=seed, issues=planted), _other_domain_texts(), seed=seed)
+    issues, assignment = discover_issues(h["feedback"])
+    tt = h["text_truth"].loc[assignment.index]
+    pred, truth = assignment["issue_id"], tt["issue"]
+    m = truth.notna()
+    ct = pd.crosstab(pred, truth.fillna("none"))
+    found = sum(
+        any(ct.loc[c].idxmax() == p.code and ct.loc[c, p.code] >= 0.5 * ct[p.code].sum() for c in ct.index)
+        for p in planted
+    )
+    real = issues[~issues["is_other"]]
+    largest = int(real["size"].idxmax())
+    return {
+        "k": len(real),
+        "ari": adjusted_rand_score(truth[m], pred[m]),
+        "found": found,
+        "bg_in_largest": float((tt.loc[pred == largest, "kind"] == "background_domain").mean()),
+        "bg_in_other": float((pred[tt["kind"] == "background_domain"] == -1).mean()),
+    }
+
+
+def test_hard_cases_5k_customers() -> None:
+    """Background complaints of another domain, synonyms and generic negativity: 5 planted issues found."""
+    s = _hard_case_scores(5000, seed=21)
+    print(f"\nhard cases, 5k customers: {s}")
+    assert s["ari"] >= 0.7 and s["found"] == 5
+    assert 5 <= s["k"] <= 7, "automatic k close to the 5 planted issues"
+    assert s["bg_in_largest"] < 0.1 and s["bg_in_other"] >= 0.8
+
+
+@pytest.mark.slow
+def test_hard_cases_50k_customers() -> None:
+    s = _hard_case_scores(50_000, seed=22)
+    print(f"\nhard cases, 50k customers: {s}")
+    assert s["ari"] >= 0.7 and s["found"] == 5
+    assert s["bg_in_largest"] < 0.1 and s["bg_in_other"] >= 0.8
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="#14 open: automatic k is 8 for 5 planted issues at 50k customers")
+def test_hard_cases_50k_customers_k() -> None:
+    assert 5 <= _hard_case_scores(50_000, seed=22)["k"] <= 7
+
+
+def test_add_issue_hard_cases_keeps_truth_aligned() -> None:
+    from voc.synthetic import add_issue_hard_cases
+
+    h = generate_history(300, seed=4)
+    bg = ["酒店房间很脏，前台态度差", "手机电池不耐用，充电很慢"]
+    h2 = add_issue_hard_cases(h, bg, background_rate=0.2, synonym_rate=1.0, seed=1)
+    fb, tt = h2["feedback"], h2["text_truth"]
+    assert len(fb) == len(tt) == len(h["feedback"]) + 60
+    added = tt["kind"] == "background_domain"
+    assert added.sum() == 60 and fb.loc[added, "customer_id"].isna().all()
+    assert fb.loc[added, "text"].str.startswith(tuple(bg)).all() and (fb.loc[added, "sentiment"] == "negative").all()
+    assert fb["timestamp"].is_monotonic_increasing and tt["issue"].notna().sum() == h["text_truth"]["issue"].notna().sum()
+    parcel = fb.loc[tt["issue"] == "parcel_lost", "text"]
+    assert parcel.str.contains("包裹|快件|物流").all() and not parcel.str.contains("快递").all()
+    assert len(add_issue_hard_cases(h, [])["feedback"]) == len(h["feedback"])
+
+
+def test_synonyms_merge_one_issue() -> None:
+    """快递 and 包裹 say the same thing: equal embeddings with the synonym table, different without."""
+    from voc.issues.vocab import TextNormalizer
+
+    assert TextNormalizer()("包裹丢了，垃圾").strip() == "快递丢了，"
+    lost = ["{}丢了，找不到", "{}显示签收但没收到", "{}一直不更新，是不是丢了", "{}被别人冒领了"]
+    app = ["app打开就闪退", "app更新后闪退", "app登录页面闪退", "app付款时闪退"]
+    texts = [t.format(w) for t in lost for w in ("快递", "包裹")] * 3 + app * 6
+    truth = ["lost"] * 24 + ["app"] * 24
+    fb = pd.DataFrame({"text": texts})
+    pair = ["包裹丢了，找不到", "快递丢了，找不到"]
+    _, a, m = discover_issues(fb, n_issues=2, negative_only=False, other_below=None, return_model=True)
+    assert adjusted_rand_score(truth, a["issue_id"]) == 1.0
+    e = m.transform(pair)
+    _, _, m0 = discover_issues(fb, n_issues=2, negative_only=False, other_below=None, synonyms={},
+                               return_model=True)
+    e0 = m0.transform(pair)
+    assert float(e[0] @ e[1]) > 0.999 > float(e0[0] @ e0[1])
+
+
+def test_generic_negativity_does_not_make_an_issue() -> None:
+    """Texts of two issues that share only 垃圾/太差了/失望 are not grouped by those words."""
+    refund = ["退款还没到账", "申请退款十天没到账", "退款一直显示处理中", "退款迟迟不到账"]
+    app = ["app打开就闪退", "app更新后闪退", "app登录页面闪退", "app付款时闪退"]
+    ends = ["，垃圾平台太差了", "，非常失望，垃圾", ""]
+    # the generic endings split each issue in two halves: with them, k=2 groups by ending
+    texts = [t + e for t in refund for e in ends[:2]] * 3 + [t + ends[2] for t in refund] * 3
+    texts += [t + e for t in app for e in ends[:2]] * 3 + [t + ends[2] for t in app] * 3
+    truth = ["refund"] * 36 + ["app"] * 36
+    fb = pd.DataFrame({"text": texts})
+    pair = ["退款还没到账，垃圾平台太差了", "退款还没到账"]
+    for generic, ok in ((None, True), ((), False)):
+        _, a, m = discover_issues(fb, n_issues=2, negative_only=False, other_below=None, generic_words=generic,
+                                  return_model=True)
+        assert adjusted_rand_score(truth, a["issue_id"]) == 1.0
+        e = m.transform(pair)
+        assert (float(e[0] @ e[1]) > 0.999) is ok, "generic words change nothing in the embedding"
+
+
+def test_other_domain_text_is_predicted_other() -> None:
+    _, _, model, _ = _issues(None)
+    ids, _ = model.predict(["酒店前台态度恶劣，房间隔音很差", "app一打开就闪退，垃圾"])
+    assert ids[0] == -1 and ids[1] >= 0

