@@ -285,7 +285,12 @@ def issues(
         write_output(asg.rename_axis("row"), assignment)
     for r in iss.head(5).itertuples():
         click.echo(f"  issue {r.issue_id}: {r.label} ({r.size} texts)")
-    click.echo(f"{len(iss)} issues from {len(asg)} negative texts -> {output}")
+    import pandas as pd
+
+    other = iss["is_other"].astype(bool) if "is_other" in iss.columns else pd.Series(False, index=iss.index)
+    n_other = int(iss.loc[other, "size"].sum())
+    tail = f" (+ {n_other} texts in 'other': no shared topic)" if other.any() else ""
+    click.echo(f"{int((~other).sum())} issues from {len(asg)} negative texts{tail} -> {output}")
 
 
 @customers.command("churn-by-issue")
