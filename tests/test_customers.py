@@ -116,7 +116,7 @@ def test_mixed_timezones_and_formats_parse() -> None:
 
 
 # --------------------------------------------------------------------------- hand-made cases
-def _toy() -> pd.DataFrame:
+def _toy(**kw: object) -> pd.DataFrame:
     fb = _fb(
         [
             ("L1", _ts(30), "退款没到账", "negative", "anger", "unresolved", []),
@@ -143,22 +143,22 @@ def _toy() -> pd.DataFrame:
     )
     ev = pd.DataFrame(
         [
-            ("R", _ts(400), "order", 100.0, np.nan),
-            ("R", _ts(200), "order", 50.0, np.nan),
-            ("R", _ts(10), "order", 30.0, np.nan),
-            ("R", _ts(5), "nps", np.nan, 9),
-            ("OLD", _ts(500), "order", 20.0, np.nan),
-            ("OLD", _ts(12), "return", 20.0, np.nan),
-            ("N", _ts(60), "nps", np.nan, 8),
-            ("N", _ts(20), "nps", np.nan, 3),
-            ("C", _ts(30), "churn", np.nan, np.nan),
+            ("R", _ts(400), "order", 100.0, np.nan, None),
+            ("R", _ts(200), "order", 50.0, np.nan, None),
+            ("R", _ts(10), "order", 30.0, np.nan, None),
+            ("R", _ts(5), "nps", np.nan, 9, None),
+            ("OLD", _ts(500), "order", 20.0, np.nan, None),
+            ("OLD", _ts(12), "return", 20.0, np.nan, "damaged"),
+            ("N", _ts(60), "nps", np.nan, 8, None),
+            ("N", _ts(20), "nps", np.nan, 3, None),
+            ("C", _ts(30), "churn", np.nan, np.nan, None),
         ],
-        columns=["customer_id", "timestamp", "type", "amount", "score"],
+        columns=["customer_id", "timestamp", "type", "amount", "score", "detail"],
     )
     cu = pd.DataFrame(
         {"customer_id": ["R", "N"], "signup_date": [_ts(730), _ts(100)], "verified": [True, "否"]}
     )
-    return profile_customers(fb, ct, ev, cu, as_of=AS_OF)
+    return profile_customers(fb, ct, ev, cu, as_of=AS_OF, **kw)  # type: ignore[arg-type]
 
 
 def test_problem_levels_follow_seed_001() -> None:
@@ -166,7 +166,8 @@ def test_problem_levels_follow_seed_001() -> None:
     lv = p["problem_level"]
     assert lv["L1"] == 1  # once, solved
     assert lv["L2"] == 2 and p.loc["L2", "recurring"]  # recurring, solved
-    assert lv["L3"] == 3 and p.loc["L3", "n_episodes"] == 2  # recurring, unsolved
+    # two unresolved texts 50 days apart, nothing solved in between: one drawn-out episode, unsolved
+    assert lv["L3"] == 3 and p.loc["L3", "n_episodes"] == 1
     assert lv["L4"] == 4  # several contacts, unsolved
     assert lv["OK"] == 0 and lv["R"] == 0
     assert p.loc["L1", "problem_status"] == "solved"
@@ -175,12 +176,20 @@ def test_problem_levels_follow_seed_001() -> None:
     assert p.loc["OLD", "problem_status"] == "unknown" and lv["OLD"] == 3
 
 
-def test_silent_flag_uses_the_window_and_the_problem_time() -> None:
+def test_legacy_rule_is_kept_for_comparison() -> None:
+    p = _toy(rule="legacy")
+    assert p.loc["L3", "n_episodes"] == 2 and p.loc["L3", "problem_level"] == 3
+    assert p.loc["N", "silent"] and p.loc["C", "silent"], "legacy: any single signal, churn included"
+    with pytest.raises(ValueError, match="rule must be"):
+        _toy(rule="strict")
+
+
+def test_silent_flag_uses_the_evidence_rule_and_the_problem_time() -> None:
     p = _toy()
     assert p.loc["L3", "silent"] and not p.loc["L3", "vocal"]
     assert p.loc["OLD", "silent"], "a contact 300 days ago does not make a customer vocal"
-    assert p.loc["N", "silent"], "low NPS is a problem signal"
-    assert p.loc["C", "silent"] and p.loc["C", "churned"]
+    assert not p.loc["N", "has_problem"] and p.loc["N", "n_problem_signals"] == 1, "one low NPS is a decoy"
+    assert not p.loc["C", "has_problem"] and p.loc["C", "churned"], "churn alone is not a problem"
     assert not p.loc["L1", "silent"] and p.loc["L1", "vocal"]
     assert not p.loc["OK", "silent"] and not p.loc["OK", "has_problem"]
 
@@ -329,3 +338,133 @@ def test_real_analyzer_when_available() -> None:
     p = profile_customers(fb, h["contacts"], h["events"], h["customers"])
     assert {"silent", "problem_level"} <= set(p.columns)
     assert p["n_feedback"].sum() == fb["customer_id"].notna().sum()
+
+
+# --------------------------------------------------------------------------- the evidence rule (#14)
+def _one(fb_rows: list[tuple], ev_rows: list[tuple], ct_rows: list[tuple] = (), **kw: object) -> pd.DataFrame:
+    rows = list(fb_rows) or [("Z", _ts(500), "你好", "neutral", "neutral", "none", [], "other")]
+    fb = _fb([r[:7] for r in rows])
+    fb["intent"] = [r[7] if len(r) > 7 else "complaint" for r in rows]
+    ev = pd.DataFrame(list(ev_rows), columns=["customer_id", "timestamp", "type", "amount", "score", "detail"])
+    ct = pd.DataFrame(list(ct_rows), columns=["customer_id", "channel", "timestamp", "resolved"])
+    return profile_customers(fb, ct, ev, as_of=AS_OF, **kw)  # type: ignore[arg-type]
+
+
+def test_decoys_and_routine_questions_are_not_problems() -> None:
+    p = _one(
+        [
+            ("Q", _ts(40), "发票在哪开，找半天没找到", "negative", "neutral", "seeking_help", [], "inquiry"),
+            ("QD", _ts(200), "怎么改地址，急", "negative", "neutral", "seeking_help", [], "inquiry"),
+        ],
+        [
+            ("B", _ts(30), "return", 50.0, np.nan, "changed_mind"),
+            ("B2", _ts(30), "return", 50.0, np.nan, None),
+            ("W", _ts(30), "return", 50.0, np.nan, None),
+            ("W", _ts(25), "nps", np.nan, 4, None),
+            ("QD", _ts(20), "nps", np.nan, 5, None),
+            ("S", _ts(30), "return", 50.0, np.nan, "damaged"),
+        ],
+    )
+    assert not p.loc["B", "has_problem"] and p.loc["B", "n_problem_signals"] == 0, "benign return ignored"
+    assert not p.loc["B2", "has_problem"], "one return without a reason is weak"
+    assert not p.loc["Q", "has_problem"], "a question labelled negative is weak"
+    assert not p.loc["QD", "has_problem"], "two weak signals months apart are not one problem"
+    assert p.loc["W", "has_problem"] and p.loc["W", "silent"], "two weak signals in one burst"
+    assert p.loc["S", "has_problem"] and p.loc["S", "silent"], "a return with a problem reason is strong"
+
+
+def test_window_is_the_whole_history_by_default() -> None:
+    rows = [("A", _ts(400), "退款一直不到账", "negative", "anger", "unresolved", [])]
+    assert _one(rows, [])["silent"]["A"]
+    assert not _one(rows, [], silent_window_days=180)["silent"]["A"]
+
+
+def test_a_later_order_or_positive_text_solves_a_silent_problem() -> None:
+    neg = "退款一直不到账"
+    p = _one(
+        [
+            ("O", _ts(60), neg, "negative", "anger", "unresolved", []),
+            ("T", _ts(60), neg, "negative", "anger", "unresolved", []),
+            ("T", _ts(30), "后来到账了，没事了", "positive", "delight", "none", [], "praise"),
+            ("E", _ts(60), neg, "negative", "anger", "unresolved", []),
+            ("X", _ts(60), neg, "negative", "anger", "unresolved", []),
+        ],
+        [
+            ("O", _ts(90), "order", 20.0, np.nan, None),
+            ("O", _ts(30), "order", 20.0, np.nan, None),
+            ("E", _ts(58), "order", 20.0, np.nan, None),
+            ("X", _ts(40), "order", 20.0, np.nan, None),
+            ("X", _ts(20), "churn", np.nan, np.nan, None),
+        ],
+    )
+    assert p.loc["O", "silent"] and p.loc["O", "problem_status"] == "solved" and p.loc["O", "problem_level"] == 1
+    assert p.loc["T", "problem_status"] == "solved" and p.loc["T", "problem_level"] == 1
+    assert p.loc["E", "problem_status"] == "unsolved", "an order right after the problem proves nothing"
+    assert p.loc["X", "problem_status"] == "unsolved", "an order followed by churn does not solve it"
+    legacy = _one(
+        [("O", _ts(60), neg, "negative", "anger", "unresolved", [])],
+        [("O", _ts(30), "order", 20.0, np.nan, None)],
+        rule="legacy",
+    )
+    assert legacy.loc["O", "problem_level"] == 3, "the old rule ignored later orders"
+
+
+def test_episodes_are_bursts_split_by_a_solution_or_a_long_quiet() -> None:
+    sig = [("self_service_fail", "refund_status_query")]
+    ev = []
+    for cid, days in (("D", (80, 60, 40)), ("R", (80, 40)), ("Q", (200, 40))):
+        ev += [(cid, _ts(d), sig[0][0], np.nan, np.nan, sig[0][1]) for d in days]
+    ct = [("R", "hotline", _ts(79), True), ("R", "hotline", _ts(39), True)]
+    p = _one([], ev, ct)
+    assert p.loc["D", "n_episodes"] == 1 and not p.loc["D", "recurring"], "gaps of 20 days, never solved"
+    assert p.loc["R", "n_episodes"] == 2 and p.loc["R", "problem_level"] == 2, "solved, then back"
+    assert p.loc["Q", "n_episodes"] == 2, "160 quiet days"
+    legacy = _one([], ev, ct, rule="legacy")
+    assert legacy.loc["D", "n_episodes"] == 3, "the old 14-day gap split one episode in three"
+
+
+def _scores(p: pd.DataFrame, truth: pd.DataFrame) -> tuple[float, float]:
+    t = truth.set_index("customer_id").reindex(p.index)
+    tp = (p["silent"] & t["silent"]).sum()
+    prec, rec = tp / max(p["silent"].sum(), 1), tp / max(t["silent"].sum(), 1)
+    f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+    level = (p["problem_level"] == t["problem_level"])[t["has_problem"]].mean()
+    return float(f1), float(level)
+
+
+@lru_cache(maxsize=1)
+def _heldout() -> dict[str, pd.DataFrame]:
+    rates = {"decoy_rate": 0.2, "routine_question_rate": 0.25, "silent_solved_rate": 0.6, "long_episode_rate": 0.4}
+    return generate_history(n_customers=3000, seed=31, signal_cases=rates, problem_window_days=400)
+
+
+def test_silent_f1_and_level_accuracy_on_heldout_planted_truth() -> None:
+    h = _heldout()
+    args = (h["feedback"], h["contacts"], h["events"], h["customers"])
+    f1, level = _scores(profile_customers(*args), h["truth"])
+    f1_old, level_old = _scores(profile_customers(*args, rule="legacy"), h["truth"])
+    print(f"\nheld-out silent F1 {f1_old:.3f} -> {f1:.3f}, level accuracy {level_old:.3f} -> {level:.3f}")
+    assert f1 >= 0.90 and level >= 0.85
+    assert f1 > f1_old and level > level_old
+
+
+def test_each_planted_hard_case_against_its_truth() -> None:
+    h = _heldout()
+    p = profile_customers(h["feedback"], h["contacts"], h["events"], h["customers"])
+    t = h["truth"].set_index("customer_id").reindex(p.index)
+    assert (~p.loc[t["decoy"].notna(), "has_problem"]).mean() >= 0.95
+    quiet = t["churn_without_problem"]
+    assert quiet.sum() > 20 and (~p.loc[quiet, "has_problem"]).mean() >= 0.95
+    asked = (t["routine_questions"] > 0) & ~t["has_problem"]
+    assert (~p.loc[asked, "has_problem"]).mean() >= 0.95
+    solved = t["solved_by"].notna()
+    assert solved.sum() > 20 and (p.loc[solved, "problem_status"] == "solved").mean() >= 0.85
+    long = t["long_episode"] & t["has_problem"]
+    assert long.sum() > 20 and (~p.loc[long, "recurring"]).mean() >= 0.85
+
+
+def test_orders_can_be_left_out_of_the_status() -> None:
+    rows = [("O", _ts(60), "退款一直不到账", "negative", "anger", "unresolved", [])]
+    ev = [("O", _ts(30), "order", 20.0, np.nan, None)]
+    assert _one(rows, ev)["problem_status"]["O"] == "solved"
+    assert _one(rows, ev, solved_order_days=None)["problem_status"]["O"] == "unsolved"

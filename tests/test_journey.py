@@ -147,7 +147,8 @@ def test_paths_match_generator_truth(hist):
     paths = journey_paths(hist["feedback"], hist["contacts"], hist["events"], hist["customers"])
     truth = hist["truth"].set_index("customer_id")
     t = truth.loc[truth["has_problem"]]
-    assert t.index.isin(paths.index).mean() >= 0.97  # a few planted problems leave no trace
+    # a few planted problems leave no trace; since #14 one low NPS or one return alone is no problem
+    assert t.index.isin(paths.index).mean() >= 0.92
     t = t[t.index.isin(paths.index)]
     p = paths.reindex(t.index)["path"]
     # churned after the problem: every planted churn is found, nothing else

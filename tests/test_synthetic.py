@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from voc.customers import validate_contacts, validate_customers, validate_events, validate_feedback
-from voc.synthetic import DEFAULT_ISSUES, generate_history
+from voc.synthetic import DEFAULT_ISSUES, SIGNAL_CASE_RATES, generate_history
 from voc.taxonomy import TASKS, load_taxonomy
 
 
@@ -129,3 +129,48 @@ def test_generation_speed() -> None:
         f"\ngenerate_history: 10k customers, {len(h['feedback'])} texts, {len(h['events'])} events in {dt:.1f} s"
     )
     assert dt < 30
+
+
+# --------------------------------------------------------------------------- silent / level hard cases (#14)
+def test_signal_hard_cases_have_consistent_truth() -> None:
+    h = generate_history(n_customers=1500, seed=12)
+    tr = h["truth"].set_index("customer_id")
+    ev, kinds = h["events"], h["text_truth"]["kind"]
+    decoys = tr[tr["decoy"].notna()]
+    assert len(decoys) > 50 and not decoys["has_problem"].any()
+    assert (tr["routine_questions"].sum()) == (kinds == "routine_question").sum() > 100
+    assert (tr.loc[tr["churn_without_problem"], "churned"]).all()
+    assert not tr.loc[tr["churn_without_problem"], "has_problem"].any()
+    churn_at = ev[ev["type"] == "churn"].groupby("customer_id")["timestamp"].min()
+    last_act = ev.groupby("customer_id")["timestamp"].max()
+    quiet = tr.index[tr["churn_without_problem"]]
+    assert (last_act.reindex(quiet) <= churn_at.reindex(quiet)).all(), "no activity after churn"
+    solved = tr[tr["solved_by"].notna()]
+    assert len(solved) > 20 and solved["silent"].all() and solved["solved"].all()
+    assert (solved["problem_level"] == 1).all()
+    by_order = solved.index[solved["solved_by"].str.contains("order")]
+    orders = ev[(ev["type"] == "order") & ev["customer_id"].isin(by_order)]
+    last_order = orders.groupby("customer_id")["timestamp"].max().reindex(by_order)
+    assert (last_order > solved.loc[by_order, "problem_start"]).all()
+    assert tr.loc[tr["long_episode"], "has_problem"].all() and not tr.loc[tr["long_episode"], "recurring"].any()
+    assert ((tr["problem_level"] == 0) == ~tr["has_problem"]).all()
+
+
+def test_signal_hard_cases_leave_the_base_history_alone() -> None:
+    base = generate_history(n_customers=300, seed=5, signal_cases=False)
+    hard = generate_history(n_customers=300, seed=5)
+    assert "decoy" not in base["truth"] and "decoy" in hard["truth"]
+    keep = ~hard["text_truth"]["kind"].isin(["routine_question", "follow_up", "solved_follow_up", "churn"])
+    base_kept = base["feedback"][base["text_truth"]["kind"] != "churn"]["text"]
+    assert set(base_kept) <= set(hard["feedback"]["text"]) | set(base_kept[~base_kept.isin(hard["feedback"]["text"])])
+    assert keep.sum() <= len(base["feedback"])
+    pd.testing.assert_frame_equal(base["contacts"], hard["contacts"])
+    none = generate_history(n_customers=300, seed=5, signal_cases={k: 0.0 for k in SIGNAL_CASE_RATES})
+    assert none["truth"]["decoy"].isna().all() and len(none["feedback"]) == len(base["feedback"])
+
+
+def test_signal_hard_case_rates_are_checked() -> None:
+    with pytest.raises(ValueError, match="unknown hard-case rate"):
+        generate_history(n_customers=20, seed=0, signal_cases={"decoys": 0.1})
+    with pytest.raises(ValueError, match=r"in \[0, 1\]"):
+        generate_history(n_customers=20, seed=0, signal_cases={"decoy_rate": 2.0})

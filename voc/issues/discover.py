@@ -378,6 +378,20 @@ class IssueModel:
         return [str(vocab[j]) for j in np.argsort(-second, kind="stable")[:3] if second[j] > 0]
 
 
+#: A negative text weaker than this, asking a question with no complaint, is a routine question.
+ROUTINE_SCORE = -0.5
+
+
+def _routine_question(rows: pd.DataFrame) -> pd.Series:
+    """Routine questions the analyzer calls (weakly) negative: intent ``inquiry``, no complaint
+    stage, sentiment score above :data:`ROUTINE_SCORE`. They are not problem texts."""
+    if not {"intent", "complaint_stage", "sentiment_score"} <= set(rows.columns):
+        return pd.Series(False, index=rows.index)
+    score = pd.to_numeric(rows["sentiment_score"], errors="coerce")
+    stage = rows["complaint_stage"].fillna("none").astype(str)
+    return (rows["intent"] == "inquiry") & stage.isin(["none", ""]) & (score > ROUTINE_SCORE)
+
+
 def discover_issues(
     feedback: pd.DataFrame,
     n_issues: int | None = None,
@@ -397,7 +411,9 @@ def discover_issues(
             runs when it is missing and ``negative_only`` is set).
         n_issues: Number of issues; ``None`` chooses it by silhouette.
         text_col: Text column.
-        negative_only: Cluster only rows with ``sentiment == "negative"``.
+        negative_only: Cluster only problem texts: rows with ``sentiment == "negative"``,
+            minus routine questions (intent ``inquiry``, complaint stage ``none``, score
+            above :data:`ROUTINE_SCORE`).
         tokenizer: Word tokenizer (``str -> list[str]``); default
             ``voc.tokenize.Tokenizer`` if available, else ``jieba.lcut``.
         random_state: Seed (the result is deterministic for a given seed).
@@ -424,6 +440,8 @@ def discover_issues(
         raise ValueError(f"discover_issues: feedback has no {text_col!r} column")
     fb = ensure_analyzed(feedback, text_col=text_col) if negative_only else feedback
     rows = fb[fb["sentiment"] == "negative"] if negative_only else fb
+    if negative_only:
+        rows = rows[~_routine_question(rows)]
     rows = rows[rows[text_col].notna() & (rows[text_col].astype(str).str.strip() != "")]
     if rows.empty:
         raise ValueError("discover_issues: no negative feedback to cluster")
