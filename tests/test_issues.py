@@ -444,3 +444,68 @@ def test_other_domain_text_is_predicted_other() -> None:
     _, _, model, _ = _issues(None)
     ids, _ = model.predict(["酒店前台态度恶劣，房间隔音很差", "app一打开就闪退，垃圾"])
     assert ids[0] == -1 and ids[1] >= 0
+
+
+# --------------------------------------------------------------------------- churn per issue (#14)
+@lru_cache(maxsize=1)
+def _held_out() -> tuple[dict[str, pd.DataFrame], pd.DataFrame, pd.DataFrame]:
+    """A history not used elsewhere, its profiles, and the gold text membership per planted issue."""
+    # the churn/dedup hard cases alone (the silent/level cases change churn too; combined: open in #14)
+    h = generate_history(n_customers=3000, seed=17, signal_cases=False)
+    prof = profile_customers(h["feedback"], h["contacts"], h["events"], h["customers"])
+    fb, tt = h["feedback"], h["text_truth"]
+    gold = tt["issue"].notna() & fb["customer_id"].notna()
+    codes = sorted(ANCHORS)
+    asg = pd.DataFrame(
+        {"customer_id": fb.loc[gold, "customer_id"], "issue_id": tt.loc[gold, "issue"].map(codes.index)},
+        index=fb.index[gold],
+    )
+    return h, prof, asg
+
+
+def test_who_else_without_detail_does_not_match_bare_event_types() -> None:
+    h, prof, asg = _held_out()
+    codes = sorted(ANCHORS)
+    refund = codes.index("refund_delay")
+    truth = h["truth"].set_index("customer_id")
+    planted = set(truth.index[truth["issue"] == "refund_delay"])
+    bare = h["events"].drop(columns="detail")
+    w = who_else(refund, h["feedback"], prof, bare, assignment=asg)
+    precision = len(set(w.customers.index) & planted) / len(w.customers)
+    print(f"\nwho_else without detail: {len(w.customers)} customers, precision {precision:.3f}")
+    assert w.patterns.empty and (w.customers["match"] == "text").all()
+    assert precision >= 0.9
+    # with the detail column the issue's own signature still finds customers who never wrote
+    w = who_else(refund, h["feedback"], prof, h["events"], assignment=asg)
+    assert list(w.patterns.index) == ["self_service_fail:refund_status_query"]
+    assert (w.customers["match"] == "event").sum() > 0
+
+
+@pytest.mark.parametrize(("detail", "rel_error"), [(True, 0.15), (False, 0.25)])
+def test_churn_per_issue_error_and_interval_against_truth(detail: bool, rel_error: float) -> None:
+    """Without detail the customers known only by a bare event are missed: a looser bound."""
+    h, prof, asg = _held_out()
+    events = h["events"] if detail else h["events"].drop(columns="detail")
+    parts = [asg] + [
+        who_else(k, h["feedback"], prof, events, assignment=asg).as_assignment(k) for k in range(len(ANCHORS))
+    ]
+    members = pd.concat(parts, ignore_index=True)
+    truth = h["truth"]
+    caused = truth[truth["churn_caused_by_issue"]].groupby("issue").size().reindex(sorted(ANCHORS), fill_value=0)
+
+    def errors(table: pd.DataFrame) -> pd.Series:
+        t = table.set_index("issue_id").sort_index()
+        return (t["excess_churned"] - caused.to_numpy()).abs()
+
+    table = churn_by_issue(members, prof)
+    err = errors(table)
+    err_others = errors(churn_by_issue(members, prof, baseline="others"))
+    t = table.set_index("issue_id").sort_index()
+    inside = ((t["excess_low"] <= caused.to_numpy()) & (caused.to_numpy() <= t["excess_high"])).mean()
+    print(f"\nchurn per issue (detail={detail}): mean abs error {err.mean():.1f} (baseline 'others' "
+          f"{err_others.mean():.1f}), truth inside the interval for {inside:.0%} of the issues; "
+          f"mean caused {caused.mean():.1f}")
+    assert err.mean() <= rel_error * caused.mean() and err.mean() < err_others.mean()
+    assert inside >= 5 / 7
+    with pytest.raises(ValueError, match="baseline"):
+        churn_by_issue(members, prof, baseline="all")

@@ -498,3 +498,166 @@ def test_complaint_progression_and_alerts():
     assert al[al["customer_id"] == "B"]["alert"].tolist() == ["word_of_mouth"]
     o = al[al["customer_id"] == "O"]
     assert o["alert"].tolist() == ["reduced_purchase"] and o["evidence"].iloc[0]["orders_recent"] == 0
+
+
+# --------------------------------------------------------------------------- identity hard cases (#14)
+def test_identifiers_in_masked_texts_link_anonymous_rows():
+    from voc.privacy import mask_text
+
+    known = {
+        "customer_id": "K",
+        "channel": "hotline_transcript",
+        "timestamp": "2024-05-01",
+        "text": "退款十天了还没到账",
+        "aspects": REFUND,
+    }
+    anon = [
+        "退款还没到账，手机138****5678",
+        "退款还没到账，电话：138****5678",
+        "单号：2024051212345678，退款还没到账",
+        "订单号:2024051212345678 退款还没到账",
+        "订单编号： 2024051212345678，退款还没到账",
+        "运单号 2024051212345678 退款还没到账",
+    ]
+    rows = [known] + [
+        {"customer_id": None, "channel": "weibo", "timestamp": "2024-05-02", "text": t, "aspects": REFUND}
+        for t in anon
+    ]
+    # a stranger whose masked phone nobody has, and a phone_masked column alias on a feedback row
+    rows.append(
+        {
+            "customer_id": None,
+            "channel": "forum",
+            "timestamp": "2024-05-02",
+            "text": "退款还没到账，手机199****0000",
+            "aspects": REFUND,
+        }
+    )
+    rows.append(
+        {
+            "customer_id": None,
+            "channel": "douyin",
+            "timestamp": "2024-05-02",
+            "text": "客服不理人",
+            "phone_masked": "138****5678",
+            "aspects": ["customer_service"],
+        }
+    )
+    fb = _fb(rows)
+    fb["text"] = fb["text"].map(mask_text)  # what voc.analyze_frame does before linking
+    assert fb["text"].str.contains("138\\*\\*\\*\\*5678").sum() == 2, "masked phones survive masking"
+    assert fb["text"].str.contains("2024051212345678").sum() == 4, "order numbers survive masking"
+    cu = pd.DataFrame({"customer_id": ["K", "Q"], "phone_masked": ["138****5678", "186****1234"]})
+    # order ids read as float (a numeric column with gaps, as pd.read_csv gives it)
+    ev = pd.DataFrame(
+        {
+            "customer_id": ["K", "K"],
+            "timestamp": ["2024-04-01", "2024-04-02"],
+            "type": ["order", "nps"],
+            "score": [None, 8.0],
+            "order_id": [2024051212345678.0, None],
+        }
+    )
+    s = resolve_identities(__import__("voc.repair", fromlist=["collect_signals"]).collect_signals(fb), cu, ev)
+    s = s.set_index("row")
+    for r in range(1, len(anon) + 1):
+        assert s.at[r, "customer_key"] == "K" and s.at[r, "identity"] == "fuzzy", (r, fb.at[r, "text"])
+    assert s.at[len(anon) + 1, "identity"] == "anonymous"
+    assert s.at[len(anon) + 2, "customer_key"] == "K"  # phone_masked column -> phone
+    q = build_repair_queue(fb, customers=cu, events=ev)
+    refund = q[q["item_id"] == _item_of(q, "feedback", 0)].iloc[0]
+    assert {s_["row"] for s_ in refund["sources"]} >= set(range(0, len(anon) + 1))
+
+
+def test_ids_are_text_whatever_their_dtype():
+    fb = _fb(
+        [
+            {
+                "customer_id": None,
+                "channel": "weibo",
+                "timestamp": "2024-05-02",
+                "text": "退款还没到账",
+                "order_id": "88001234",
+                "aspects": REFUND,
+            },
+            {
+                "customer_id": 7,
+                "channel": "forum",
+                "timestamp": "2024-05-01",
+                "text": "退款还没到账啊",
+                "aspects": REFUND,
+            },
+        ]
+    )
+    ev = pd.DataFrame(
+        {
+            "customer_id": [7, 7],
+            "timestamp": ["2024-04-01", "2024-04-03"],
+            "type": ["order", "order"],
+            "amount": [10.0, 20.0],
+            "order_id": [88001234.0, None],
+        }
+    )
+    q = build_repair_queue(fb, events=ev)
+    assert list(q["customer_id"]) == ["7"] and q["n_sources"].iloc[0] == 2
+    assert q.attrs["signals"].set_index("row").at[0, "identity_hints"][0] == "order"
+
+
+def test_recurring_episode_of_the_same_problem_is_one_item():
+    rows = [
+        {
+            "customer_id": "R",
+            "channel": "weibo",
+            "timestamp": "2024-01-05",
+            "text": "会员自动续费了，根本没通知我",
+            "aspects": ["price_billing"],
+        },
+        {
+            "customer_id": "R",
+            "channel": "app_review",
+            "timestamp": "2024-04-20",  # 106 days later
+            "text": "又来了，会员又被偷偷自动续费",
+            "aspects": ["price_billing"],
+            "journey_stage": "recurred",
+        },
+        {
+            "customer_id": "R",
+            "channel": "forum",
+            "timestamp": "2024-06-01",  # another problem
+            "text": "app一打开就闪退",
+            "aspects": ["app_website"],
+        },
+    ]
+    q = build_repair_queue(_fb(rows))
+    assert len(q) == 2
+    assert _item_of(q, "feedback", 0) == _item_of(q, "feedback", 1) != _item_of(q, "feedback", 2)
+    assert len(build_repair_queue(_fb(rows), recur_days=0)) == 3  # the old 60-day split
+
+
+@pytest.fixture(scope="module")
+def hard():
+    from voc.privacy import mask_text
+
+    h = generate_history(n_customers=2500, seed=41, identity_cases=True, signal_cases=False)
+    h["feedback"]["text"] = h["feedback"]["text"].map(mask_text)
+    q = build_repair_queue(h["feedback"], h["contacts"], h["events"], h["customers"])
+    return h, q
+
+
+def test_identity_hard_cases_against_planted_truth(hard):
+    h, q = hard
+    it = h["identity_truth"]
+    assert set(it["kind"]) == {"anonymous", "anonymous_again", "decoy", "late_recurrence"}
+    assert h["events"]["order_id"].dtype == float and "phone_masked" in h["customers"]
+    sig = q.attrs["signals"]
+    fbs = sig[sig["source"] == "feedback"].set_index("row")
+    anon = it[it["kind"].isin(["anonymous", "anonymous_again"])]
+    linked = fbs.loc[anon["row"], "customer_key"].to_numpy() == anon["customer_id"].to_numpy()
+    same_item = fbs.loc[it["row"], "item_id"].to_numpy() == fbs.loc[it["original_row"], "item_id"].to_numpy()
+    per_hint = pd.Series(linked, index=anon["hint"].to_numpy()).groupby(level=0).mean()
+    print(f"\nanonymous rows linked: {linked.mean():.3f} by hint {per_hint.round(3).to_dict()}")
+    assert linked.mean() >= 0.9 and per_hint.min() >= 0.75
+    late = (it["kind"] == "late_recurrence").to_numpy()
+    assert late.sum() > 20 and same_item[late].mean() >= 0.9
+    decoys = it.loc[it["kind"] == "decoy", "row"]
+    assert (fbs.loc[decoys, "identity"] != "fuzzy").mean() >= 0.95

@@ -56,6 +56,8 @@ def _pairs(
         ts = pd.to_datetime(a["timestamp"], errors="coerce")
         a = a[ts.isna() | (ts < before)]
     a = a[["customer_id", "issue_id"]].dropna().drop_duplicates()
+    # issue -1 is discover_issues' "other" bucket (texts with no shared topic): not an issue to forecast
+    a = a[pd.to_numeric(a["issue_id"], errors="coerce").fillna(0) != -1]
     if open_issues is not None:
         a = a[a["issue_id"].isin(list(open_issues))]
     return a[a["customer_id"].isin(index)]

@@ -44,18 +44,27 @@ def newcombe_interval(
     return d - np.sqrt((p1 - l1) ** 2 + (u0 - p0) ** 2), d + np.sqrt((u1 - p1) ** 2 + (p0 - l0) ** 2)
 
 
+_PROBLEM_EVENT_COLUMNS = ("n_returns", "n_cancels", "n_self_service_fail", "n_low_nps")
+
+
 def churn_by_issue(
     assignment: pd.DataFrame,
     profiles: pd.DataFrame,
     *,
     issues: pd.DataFrame | None = None,
     confidence: float = 0.95,
+    baseline: str = "unaffected",
 ) -> pd.DataFrame:
     """Churn of customers with each issue vs customers without it, and the customers lost to it.
 
     For issue *i*: ``affected`` = profiled customers with at least one row of
-    *i* in ``assignment``; the comparison group is every other profiled
-    customer. ``diff`` = churn rate of the affected - churn rate of the others,
+    *i* in ``assignment``; the comparison group (``baseline``) is the profiled
+    customers with no issue at all in ``assignment`` and no problem event
+    (``n_returns``, ``n_cancels``, ``n_self_service_fail``, ``n_low_nps`` of the
+    profile, when present: such an event may belong to an issue whose customers
+    were not found, e.g. events without ``detail``) (``"unaffected"``, the
+    default), or every customer without *i* (``"others"``; it counts the
+    churn other issues cause as normal churn and so underestimates). ``diff`` = churn rate of the affected - churn rate of the others,
     with a Newcombe hybrid-score interval; ``excess_churned`` = affected x diff
     (with the interval scaled the same way) is "how many customers we lost
     because of this issue" -- an observational estimate.
@@ -67,16 +76,20 @@ def churn_by_issue(
         profiles: Output of :func:`voc.customers.profile_customers` (``churned``).
         issues: The issues table, for labels.
         confidence: Confidence level of the intervals.
+        baseline: ``"unaffected"`` or ``"others"`` (see above).
 
     Returns:
         One row per issue, most excess churn first: ``issue_id``, ``label``,
         ``affected``, ``churned``, ``churn_rate``, ``others``,
         ``others_churned``, ``churn_rate_without``, ``diff``, ``diff_low``,
         ``diff_high``, ``excess_churned``, ``excess_low``, ``excess_high``,
-        ``significant`` (interval excludes 0).
+        ``significant`` (interval excludes 0). ``others`` / ``others_churned`` /
+        ``churn_rate_without`` describe the comparison group.
     """
     if not {"customer_id", "issue_id"} <= set(assignment.columns):
         raise ValueError("churn_by_issue: assignment needs 'customer_id' and 'issue_id' columns")
+    if baseline not in ("unaffected", "others"):
+        raise ValueError(f"churn_by_issue: baseline must be 'unaffected' or 'others', not {baseline!r}")
     churned = profiles["churned"].fillna(False).astype(bool)
     pairs = assignment[["customer_id", "issue_id"]].dropna().drop_duplicates()
     pairs = pairs[pairs["customer_id"].isin(profiles.index)]
@@ -85,8 +98,16 @@ def churn_by_issue(
     g = pairs.groupby("issue_id")
     t = pd.DataFrame({"affected": g.size(), "churned": g["churned"].sum().astype(int)})
     t["churn_rate"] = t["churned"] / t["affected"]
-    t["others"] = n_all - t["affected"]
-    t["others_churned"] = c_all - t["churned"]
+    if baseline == "unaffected":
+        clean = ~profiles.index.isin(pairs["customer_id"].unique())
+        for c in _PROBLEM_EVENT_COLUMNS:  # an unexplained problem event may be an unseen issue
+            if c in profiles.columns:
+                clean &= ~(pd.to_numeric(profiles[c], errors="coerce").fillna(0) > 0).to_numpy()
+        t["others"] = int(clean.sum())
+        t["others_churned"] = int(churned[clean].sum())
+    else:
+        t["others"] = n_all - t["affected"]
+        t["others_churned"] = c_all - t["churned"]
     with np.errstate(invalid="ignore", divide="ignore"):
         t["churn_rate_without"] = t["others_churned"] / t["others"]
     t["diff"] = t["churn_rate"] - t["churn_rate_without"]

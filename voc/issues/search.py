@@ -51,6 +51,14 @@ def _event_keys(events: pd.DataFrame) -> pd.Series:
     return t
 
 
+def _has_detail(events: pd.DataFrame) -> pd.Series:
+    """Whether each event carries a non-empty ``detail`` (all False without the column)."""
+    if "detail" not in events.columns:
+        return pd.Series(False, index=events.index)
+    d = events["detail"]
+    return d.notna() & (d.astype(str).str.strip() != "")
+
+
 def who_else(
     issue_or_text: Any,
     feedback: pd.DataFrame,
@@ -87,7 +95,10 @@ def who_else(
         event_pattern: ``"auto"`` (event type[:detail] keys with support >=
             ``min_support`` among the text-matched customers and lift >=
             ``min_lift`` vs the others, types in ``exclude_event_types`` left
-            out: churn is an outcome, not a symptom), a list of
+            out: churn is an outcome, not a symptom; only events with a
+            ``detail``: a bare type such as ``self_service_fail`` is shared by
+            different issues, so without a ``detail`` column the membership
+            comes from the texts alone), a list of
             keys such as ``["self_service_fail:app_crash"]``, a callable
             ``events -> bool mask``, or ``None``.
         min_support: See ``event_pattern``.
@@ -173,6 +184,9 @@ def who_else(
             if event_pattern == "auto":
                 seeds = set(by_text.index)
                 cand = ev[~ev["type"].astype(str).str.lower().isin([t.lower() for t in exclude_event_types])]
+                # only events that carry the issue's detail: a bare type (self_service_fail) is
+                # shared by different issues and would pull their customers in
+                cand = cand[_has_detail(cand)]
                 per = cand.groupby("_key")["customer_id"].apply(lambda s: set(s))
                 n_seed = max(len(seeds), 1)
                 n_rest = max(len(profiles.index.difference(list(seeds))), 1)

@@ -33,6 +33,36 @@ def _is_missing(v: Any) -> bool:
     return v is None or (isinstance(v, float) and np.isnan(v)) or (isinstance(v, str) and not v.strip())
 
 
+#: Other names accepted for the identity columns (first present wins, after the name itself).
+ID_ALIASES: dict[str, tuple[str, ...]] = {
+    "phone": ("phone_masked", "mobile", "手机号"),
+    "nickname": ("nick", "昵称"),
+    "order_id": ("order_no", "订单号"),
+}
+
+_FLOAT_ID_RE = re.compile(r"^\d+\.0+$")
+
+
+def _id_str(v: Any) -> str | None:
+    """An identifier as text: ``None`` when missing; ``1234.0`` (an id read as float) -> ``"1234"``."""
+    if _is_missing(v):
+        return None
+    if isinstance(v, (float, np.floating)):
+        return str(int(v)) if float(v).is_integer() else str(v)
+    if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+        return str(int(v))
+    s = str(v).strip()
+    return s[: s.index(".")] if _FLOAT_ID_RE.match(s) else s
+
+
+def _id_column(df: Any, name: str) -> Any:
+    """Column ``name`` of ``df`` or its first alias in :data:`ID_ALIASES`; ``None`` when absent."""
+    for c in (name, *ID_ALIASES.get(name, ())):
+        if c in df.columns:
+            return df[c]
+    return None
+
+
 def _as_list(v: Any) -> list[str]:
     """A list cell (list, array or ``a|b,c;d`` text) as a list of strings."""
     if isinstance(v, (list, tuple, set, np.ndarray)):

@@ -15,6 +15,7 @@ __all__ = [
     "dedup_scores",
 ]
 
+
 # --------------------------------------------------------------------------- evaluation
 def plant_duplicates(
     history: dict[str, pd.DataFrame],

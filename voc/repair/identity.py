@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from voc.repair._common import _is_missing, _pair_cosine, _text_vectors
+from voc.repair._common import _id_column, _id_str, _is_missing, _pair_cosine, _text_vectors
 
 __all__ = [
     "HINT_WEIGHTS",
@@ -31,8 +31,30 @@ HINT_WEIGHTS: dict[str, float] = {
 }
 
 
-_TAIL_RE = re.compile(r"尾号\s*[:：]?\s*(\d{4})")
-_ORDER_RE = re.compile(r"订单(?:号|编号)?\s*[:：#]?\s*([A-Za-z0-9]{8,24})")
+_TAIL_RE = re.compile(r"尾号\s*[:：]?\s*(\d{4})(?!\d)")
+#: 订单号 / 订单编号 / 单号 / 运单号 / 快递单号 / 物流单号 / 订单, then ``:`` / ``：`` / ``#`` / spaces, then the number
+_ORDER_RE = re.compile(
+    r"(?:(?:订|运|快递|物流)?单(?:编号|号码|号)|订单)\s*[:：#]?\s*([A-Za-z]{0,4}\d[A-Za-z0-9-]{5,30})"
+)
+#: a masked phone (``138****5678``, ``138xxxx5678``) or a full mobile number written in a text
+_PHONE_TEXT_RE = re.compile(r"(?<![\dA-Za-z])(1[3-9]\d)(?:[*＊xX]{3,5}|\d{4})(\d{4})(?!\d)")
+
+
+def _text_hints(text: str) -> list[tuple[str, str]]:
+    """Identity hints written in a text: masked / full phone, ``尾号1234``, order numbers.
+
+    Full phone numbers are usually gone by now (``voc.analyze_frame`` masks them to
+    ``<PHONE>``), but masked ones (``手机138****5678``) and order numbers after an
+    order word survive the masking and are what links an anonymous post.
+    """
+    if not text:
+        return []
+    out: list[tuple[str, str]] = []
+    for pre, tail in _PHONE_TEXT_RE.findall(text):
+        out += [("phone", f"{pre}*{tail}"), ("phone_tail", tail)]
+    out += [("phone_tail", m) for m in _TAIL_RE.findall(text)]
+    out += [("order", m.strip("-").upper()) for m in _ORDER_RE.findall(text)]
+    return out
 
 
 def _phone_keys(v: Any) -> list[tuple[str, str]]:
@@ -66,16 +88,18 @@ def _reference_index(
     idx: dict[tuple[str, str], set[Any]] = defaultdict(set)
 
     def add(ids: Iterable[Any], phones: Iterable[Any], nicks: Iterable[Any], orders: Iterable[Any]) -> None:
-        for cid, ph, nk, od in zip(ids, phones, nicks, orders, strict=True):
-            if _is_missing(cid):
+        for cid_raw, ph, nk, od in zip(ids, phones, nicks, orders, strict=True):
+            cid = _id_str(cid_raw)
+            if cid is None:
                 continue
             for k in _phone_keys(ph):
                 idx[k].add(cid)
             n = _nick_key(nk)
             if n:
                 idx[("nickname", n)].add(cid)
-            if not _is_missing(od):
-                idx[("order", str(od).strip())].add(cid)
+            o = _id_str(od)
+            if o:
+                idx[("order", o.upper())].add(cid)
 
     none = [None] * len(sig)
     add(
@@ -84,17 +108,18 @@ def _reference_index(
         sig["nickname"].tolist() if "nickname" in sig else none,
         sig["order_id"].tolist() if "order_id" in sig else none,
     )
-    if customers is not None and len(customers):
+    if customers is not None and len(customers) and "customer_id" in customers.columns:
         n = [None] * len(customers)
-        add(
-            customers["customer_id"],
-            customers.get("phone", n),
-            customers.get("nickname", n),
-            customers.get("order_id", n),
-        )
-    if events is not None and "order_id" in events.columns:
-        e = events[events["order_id"].notna()]
-        add(e["customer_id"], [None] * len(e), [None] * len(e), e["order_id"])
+
+        def hint(name: str) -> Any:
+            s = _id_column(customers, name)
+            return n if s is None else s
+
+        add(customers["customer_id"], hint("phone"), hint("nickname"), hint("order_id"))
+    od = _id_column(events, "order_id") if events is not None and "customer_id" in events.columns else None
+    if od is not None:
+        e = events[od.notna()]
+        add(e["customer_id"], [None] * len(e), [None] * len(e), od[od.notna()])
     return idx
 
 
@@ -103,14 +128,12 @@ def _row_hints(phone: Any, nick: Any, order: Any, text: str) -> list[tuple[str, 
     n = _nick_key(nick)
     if n:
         hints.append(("nickname", n))
-    if not _is_missing(order):
-        hints.append(("order", str(order).strip()))
-    for m in _TAIL_RE.findall(text or ""):
-        if ("phone_tail", m) not in hints:
-            hints.append(("phone_tail", m))
-    for m in _ORDER_RE.findall(text or ""):
-        if ("order", m) not in hints:
-            hints.append(("order", m))
+    o = _id_str(order)
+    if o:
+        hints.append(("order", o.upper()))
+    for h in _text_hints(text):
+        if h not in hints:
+            hints.append(h)
     # a prefix+tail key already implies its tail: count the strongest phone hint once
     if any(k == "phone" for k, _ in hints):
         hints = [h for h in hints if h[0] != "phone_tail"]

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from voc.customers import validate_events
-from voc.repair._common import _RANK, STAGE_ZH, _is_missing, _pair_cosine, _text_vectors
+from voc.repair._common import _RANK, STAGE_ZH, _id_str, _is_missing, _pair_cosine, _text_vectors
 from voc.repair.identity import resolve_identities
 from voc.repair.signals import EVENT_SEVERITY, collect_signals
 
@@ -88,6 +88,7 @@ def _group_items(
     aspect_gap_days: float,
     attach_days: float,
     sim_threshold: float,
+    recur_days: float = 0.0,
 ) -> np.ndarray:
     """Item number per signal row (-1: a resolution row that attaches to no item)."""
     n = len(sig)
@@ -99,6 +100,8 @@ def _group_items(
     ikeys = sig["issue_key"].to_numpy(dtype=object)
     names = sig["issue_name"].to_numpy(dtype=object)
     aspects = [frozenset(a) for a in sig["aspects"]]
+    recurred = sig["recurred"].fillna(False).to_numpy(dtype=bool) if "recurred" in sig else np.zeros(n, bool)
+    long_gap = max(max_gap_days, recur_days)
     groups = sig.groupby("customer_key", sort=False).indices
 
     # candidate text pairs within a customer (vectorised cosine)
@@ -113,13 +116,23 @@ def _group_items(
     cos = _pair_cosine(x, pi_a, pj_a)
     for a, b, c in zip(pi_a, pj_a, cos, strict=True):
         gap = abs(ts[a] - ts[b]) / day
-        if gap > max_gap_days:
+        if gap > long_gap:
             continue
         if ikeys[a] is not None and ikeys[b] is not None:
-            if ikeys[a] == ikeys[b]:
+            if ikeys[a] == ikeys[b]:  # the same issue: one item, recurring episodes included
                 uf.union(a, b)
             continue
-        if c >= sim_threshold or (aspects[a] & aspects[b] and gap <= aspect_gap_days):
+        if gap <= max_gap_days:
+            if c >= sim_threshold or (aspects[a] & aspects[b] and gap <= aspect_gap_days):
+                uf.union(a, b)
+            continue
+        # a recurring episode (up to recur_days later): similar text about the same aspect, or a
+        # text saying "again" (journey_stage recurred) about the same aspect or with a similar text
+        later = a if ts[a] >= ts[b] else b
+        shared = bool(aspects[a] & aspects[b]) or not (aspects[a] and aspects[b])
+        if (c >= sim_threshold and shared) or (
+            recurred[later] and (c >= sim_threshold or aspects[a] & aspects[b])
+        ):
             uf.union(a, b)
 
     # non-text signals: join the nearest text signal (same issue key if both have one), else
@@ -148,10 +161,13 @@ def _group_items(
             for rb in sig_others:
                 if rb == ra:
                     continue
-                same = (ikeys[ra] is not None and ikeys[ra] == ikeys[rb]) or (
-                    ikeys[ra] is None and ikeys[rb] is None and names[ra] == names[rb]
-                )
-                if same and abs(ts[ra] - ts[rb]) / day <= max_gap_days:
+                same_key = ikeys[ra] is not None and ikeys[ra] == ikeys[rb]
+                same = same_key or (ikeys[ra] is None and ikeys[rb] is None and names[ra] == names[rb])
+                # an issue key or an event with detail (type:detail) names the problem: its
+                # recurrences join up to recur_days later; a bare type only within max_gap_days
+                specific = same_key or (not is_text[ra] and ":" in str(names[ra]))
+                limit = long_gap if specific else max_gap_days
+                if same and abs(ts[ra] - ts[rb]) / day <= limit:
                     uf.union(ra, rb)
     # resolution rows: attach to the latest item of the customer that started before them
     # (within max_gap_days of its last signal); otherwise they are dropped
@@ -187,12 +203,15 @@ def _group_items(
 # --------------------------------------------------------------------------- the queue
 def _value_pct(events: pd.DataFrame | None, profiles: pd.DataFrame | None) -> pd.Series:
     if profiles is not None and "monetary" in profiles.columns:
-        return profiles["monetary"].rank(pct=True)
-    if events is None or not len(events) or "amount" not in events.columns:
+        v = profiles["monetary"].rank(pct=True)
+    elif events is None or not len(events) or "amount" not in events.columns:
         return pd.Series(dtype=float)
-    ev = validate_events(events)
-    o = ev[(ev["type"] == "order") & ev["validation_error"].isna()]
-    return o.groupby("customer_id")["amount"].sum().rank(pct=True)
+    else:
+        ev = validate_events(events)
+        o = ev[(ev["type"] == "order") & ev["validation_error"].isna()]
+        v = o.groupby("customer_id")["amount"].sum().rank(pct=True)
+    v.index = [_id_str(c) for c in v.index]  # the signals' ids are text
+    return v
 
 
 def _suggest(
@@ -244,6 +263,7 @@ def build_repair_queue(
     as_of: Any = None,
     include_resolved: bool = True,
     max_gap_days: float = 60,
+    recur_days: float = 365,
     aspect_gap_days: float = 45,
     attach_days: float = 3,
     sim_threshold: float = 0.3,
@@ -260,10 +280,13 @@ def build_repair_queue(
     **Same issue** (within one customer; union of pairwise links, so links chain):
 
     * two texts with an issue key (``issue_col`` or ``assignment``) link when the
-      keys are equal and they are at most ``max_gap_days`` apart;
+      keys are equal and they are at most ``recur_days`` apart;
     * otherwise two texts link when their TF-IDF character cosine is
       ``>= sim_threshold`` (within ``max_gap_days``) or they share an aspect
       within ``aspect_gap_days``;
+    * **recurring episodes** of the same problem join one item up to ``recur_days``
+      (365) apart: a similar text about the same aspect, or a text saying "again"
+      (``journey_stage`` ``recurred``) that is similar or shares an aspect;
     * a contact or event joins the nearest text within ``attach_days`` (any
       distance within ``max_gap_days`` when both carry the same issue key);
       a contact / event that joined no text links to the contacts / events
@@ -299,7 +322,12 @@ def build_repair_queue(
         assignment: :func:`voc.issues.discover_issues` output (issue per text).
         as_of: Reference time for MOT (default: the latest signal).
         include_resolved: Keep resolved items (``False``: only the work to do).
-        max_gap_days: Longest gap between two rows of one item.
+        max_gap_days: Longest gap between two rows of one item (but see ``recur_days``).
+        recur_days: Recurring episodes of one problem join the item up to this many days
+            apart: texts with the same issue key; a similar text (cosine ``>= sim_threshold``)
+            about the same aspect; a text saying "again" (``journey_stage == "recurred"``)
+            with a similar text or a shared aspect; contacts / events with the same issue
+            key or the same ``type:detail``. ``0``: no linking beyond ``max_gap_days``.
         aspect_gap_days: Longest gap for linking texts by a shared aspect.
         attach_days: Contacts / events join a text at most this far away.
         sim_threshold: Text cosine that counts as the same issue.
@@ -379,6 +407,7 @@ def build_repair_queue(
         aspect_gap_days=aspect_gap_days,
         attach_days=attach_days,
         sim_threshold=sim_threshold,
+        recur_days=recur_days,
     )
     sig = sig[sig["item_id"] >= 0]
     if as_of is None:

@@ -16,7 +16,7 @@ from voc.customers import (
     validate_feedback,
 )
 from voc.demands import urgency_parts
-from voc.repair._common import _as_list, _is_missing
+from voc.repair._common import _as_list, _id_column, _id_str, _is_missing
 
 __all__ = [
     "STAGE_SEVERITY",
@@ -90,7 +90,8 @@ def collect_signals(
         ``issue_name``, ``aspects``, ``complaint_stage``, ``emotion``,
         ``temperament``, ``intent``, ``reasons``, ``behaviors``, ``severity``,
         ``urgency``, ``evidence``, ``phone``, ``nickname``, ``order_id``,
-        ``is_contact`` (a contact, or a text from a contact channel).
+        ``is_contact`` (a contact, or a text from a contact channel), ``recurred``
+        (a text whose ``journey_stage`` is ``recurred``: "the same problem again").
     """
     parts = []
     fb = ensure_analyzed(validate_feedback(feedback), text_col=text_col)
@@ -100,6 +101,11 @@ def collect_signals(
 
     def col(df: pd.DataFrame, name: str, default: Any = None) -> pd.Series:
         return df[name] if name in df.columns else pd.Series(default, index=df.index, dtype=object)
+
+    def idcol(df: pd.DataFrame, name: str) -> pd.Series:
+        # identity hints: aliases (phone_masked -> phone), always text (an order id read as float too)
+        s = _id_column(df, name)
+        return pd.Series(None, index=df.index, dtype=object) if s is None else s.map(_id_str).astype(object)
 
     stage = col(fb, "complaint_stage", "none").fillna("none").astype(str)
     beh = col(fb, "behaviors").map(_as_list)
@@ -154,10 +160,11 @@ def collect_signals(
                 "severity": f_sev,
                 "urgency": urg,
                 "evidence": col(f, "evidence").map(lambda e: e if isinstance(e, dict) else {}),
-                "phone": col(f, "phone"),
-                "nickname": col(f, "nickname"),
-                "order_id": col(f, "order_id"),
+                "phone": idcol(f, "phone"),
+                "nickname": idcol(f, "nickname"),
+                "order_id": idcol(f, "order_id"),
                 "is_contact": f["channel"].astype(str).str.lower().isin(contact_ch),
+                "recurred": col(f, "journey_stage").astype(str) == "recurred",
             }
         )
     )
@@ -194,10 +201,11 @@ def collect_signals(
                     "severity": np.where(res.map(lambda v: v is False), 0.6, 0.4),
                     "urgency": 0.0,
                     "evidence": [{} for _ in range(len(ct))],
-                    "phone": col(ct, "phone"),
-                    "nickname": col(ct, "nickname"),
-                    "order_id": col(ct, "order_id"),
+                    "phone": idcol(ct, "phone"),
+                    "nickname": idcol(ct, "nickname"),
+                    "order_id": idcol(ct, "order_id"),
                     "is_contact": True,
+                    "recurred": False,
                 }
             )
         )
@@ -239,8 +247,9 @@ def collect_signals(
                     "evidence": [{} for _ in range(len(ev))],
                     "phone": None,
                     "nickname": None,
-                    "order_id": col(ev, "order_id"),
+                    "order_id": idcol(ev, "order_id"),
                     "is_contact": False,
+                    "recurred": False,
                 }
             )
         )
@@ -248,4 +257,8 @@ def collect_signals(
     for c in ("issue_key", "issue_name", "customer_id"):
         if c in sig.columns:
             sig[c] = pd.Series([None if _is_missing(v) else v for v in sig[c]], index=sig.index, dtype=object)
+    if "customer_id" in sig.columns:  # ids always text: 1001 in one table and "1001" in another match
+        sig["customer_id"] = pd.Series(
+            [_id_str(v) for v in sig["customer_id"]], index=sig.index, dtype=object
+        )
     return sig
