@@ -73,10 +73,10 @@ _input_options = partial(
 def _profile_options(f: Callable[..., Any]) -> Callable[..., Any]:
     f = click.option(
         "--silent-window-days",
-        default=180,
-        show_default=True,
+        default=None,
         type=click.IntRange(min=1),
-        help="Problems in this many days before --as-of count for the silent flag.",
+        help="Only problems in this many days before --as-of count for the silent flag "
+             "(default: the whole history).",
     )(f)
     return as_of_option(f)
 
@@ -110,7 +110,7 @@ def _tables(
     return feedback, contacts, events, custs
 
 
-def _profiles(fb: Any, ct: Any, ev: Any, cu: Any, as_of: str | None, window: int) -> Any:
+def _profiles(fb: Any, ct: Any, ev: Any, cu: Any, as_of: str | None, window: int | None) -> Any:
     """Customer profiles (:func:`voc.customers.profile_customers`); one-line error for a bad ``--as-of``."""
     from voc.customers import profile_customers
 
@@ -181,7 +181,7 @@ def profile(
     customers_path: str | None,
     model: str | None,
     as_of: str | None,
-    silent_window_days: int,
+    silent_window_days: int | None,
     output: str,
 ) -> None:
     """One row per customer: RFM, contacts, tenure, NPS, problem signals, silent flag, problem level 1-4."""
@@ -224,7 +224,7 @@ def personas(
     customers_path: str | None,
     model: str | None,
     as_of: str | None,
-    silent_window_days: int,
+    silent_window_days: int | None,
     mapping: str | None,
     segments: str | None,
     output: str,
@@ -315,7 +315,7 @@ def churn_by_issue_cmd(
     customers_path: str | None,
     model: str | None,
     as_of: str | None,
-    silent_window_days: int,
+    silent_window_days: int | None,
     n_issues: int | None,
     confidence: float,
     chart: str | None,
@@ -371,7 +371,7 @@ def proactive(
     customers_path: str | None,
     model: str | None,
     as_of: str | None,
-    silent_window_days: int,
+    silent_window_days: int | None,
     n_issues: int | None,
     mapping: str | None,
     top: int | None,
