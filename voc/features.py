@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["CharNgramVectorizer", "SparseRows", "EstimatorParams"]
+__all__ = ["CharNgramVectorizer", "SparseRows", "EstimatorParams", "contrast_augment"]
 
 BASE = 0x110000  # number of Unicode code points
 SEP = 0  # code point used between texts (NUL never survives normalization)
@@ -195,6 +195,34 @@ class _IdTable:
         return out
 
 
+#: Contrast / concession words: what follows the last of them usually carries the verdict.
+CONTRAST_WORDS = ("但是", "可是", "不过", "然而", "只是", "就是", "但", "却", "可惜")
+_CLAUSE_STRIP = " ，,。.！!？?～~、；;：:…"
+
+
+def contrast_augment(text: str) -> str:
+    """``text`` plus, after a space, the clause following its last contrast word (虽然…但是, 不过, 就是…).
+
+    Repeating that clause gives its n-grams more weight, so "房间有点小，但服务很好" leans on
+    "服务很好". Texts without a contrast word (or with nothing after it) are returned unchanged.
+
+    Example:
+        >>> contrast_augment("房间有点小，但服务很好")
+        '房间有点小，但服务很好 服务很好'
+        >>> contrast_augment("很好")
+        '很好'
+    """
+    best = -1
+    for w in CONTRAST_WORDS:
+        i = text.rfind(w)
+        if i >= 0 and i + len(w) > best:
+            best = i + len(w)
+    if best < 0:
+        return text
+    tail = text[best:].strip(_CLAUSE_STRIP)
+    return f"{text} {tail}" if len(tail) >= 2 else text
+
+
 def _decode(gram_id: int) -> str:
     chars = []
     while gram_id:
@@ -212,6 +240,7 @@ class CharNgramVectorizer(EstimatorParams):
         min_df: Minimum number of documents an n-gram must occur in.
         sublinear_tf: Use ``1 + log(tf)``.
         lowercase: Lowercase texts first.
+        contrast: Append the clause after a contrast word to each text (:func:`contrast_augment`).
 
     Attributes:
         vocabulary_ids_: Sorted int64 ids of the kept n-grams; column ``j`` is id ``j``.
@@ -219,12 +248,14 @@ class CharNgramVectorizer(EstimatorParams):
     """
 
     def __init__(self, ngram_range: tuple[int, int] = (1, 3), max_features: int | None = 200_000,
-                 min_df: int = 2, sublinear_tf: bool = True, lowercase: bool = True) -> None:
+                 min_df: int = 2, sublinear_tf: bool = True, lowercase: bool = True,
+                 contrast: bool = False) -> None:
         self.ngram_range = ngram_range
         self.max_features = max_features
         self.min_df = min_df
         self.sublinear_tf = sublinear_tf
         self.lowercase = lowercase
+        self.contrast = contrast
 
     def _prep(self, texts: Sequence[str]) -> list[str]:
         if isinstance(texts, str):
@@ -233,6 +264,8 @@ class CharNgramVectorizer(EstimatorParams):
         if not 1 <= lo <= hi <= 3:
             raise ValueError(f"ngram_range must satisfy 1 <= lo <= hi <= 3, got {self.ngram_range}")
         out = [t.lower() if self.lowercase else t for t in texts]
+        if getattr(self, "contrast", False):
+            out = [contrast_augment(t) for t in out]
         return [t.replace("\x00", " ") if "\x00" in t else t for t in out]
 
     def fit(self, texts: Sequence[str], y: object = None) -> CharNgramVectorizer:
@@ -296,7 +329,7 @@ class CharNgramVectorizer(EstimatorParams):
     @property
     def ngram_key(self) -> tuple:
         """Vectorizers with equal keys produce the same :meth:`ngrams`."""
-        return (tuple(self.ngram_range), bool(self.lowercase))
+        return (tuple(self.ngram_range), bool(self.lowercase), bool(getattr(self, "contrast", False)))
 
     def transform(self, texts: Sequence[str]) -> Any:
         """L2-normalised TF-IDF ``scipy.sparse.csr_matrix``, shape ``(len(texts), len(vocabulary_ids_))``."""
