@@ -581,6 +581,18 @@ def _evidence_problems(
     _levels(prof, fb)
 
 
+def problem_level_rule(has_problem: Any, solved: Any, recurring: Any, contacts: Any) -> np.ndarray:
+    """The problem level (seed 001): 0 no problem, 1 solved, 2 solved but recurring,
+    4 unsolved after 2+ contacts, else 3 (unsolved, silent or one contact).
+
+    Shared by :func:`profile_customers` and the planted truth of :mod:`voc.synthetic`.
+    """
+    has = np.asarray(has_problem, dtype=bool)
+    sol = np.asarray(solved, dtype=bool)
+    rec = np.asarray(recurring, dtype=bool)
+    return np.select([~has, sol & ~rec, sol & rec, np.asarray(contacts) >= 2], [0, 1, 2, 4], default=3).astype(int)
+
+
 def _levels(prof: pd.DataFrame, fb: pd.DataFrame) -> None:
     """``recurring`` and ``problem_level`` (seed 001) from the episode, status and contact columns."""
     recurred_text = pd.Series(False, index=prof.index)
@@ -588,18 +600,9 @@ def _levels(prof: pd.DataFrame, fb: pd.DataFrame) -> None:
         rec = fb.loc[fb["journey_stage"] == "recurred", "customer_id"].unique()
         recurred_text = pd.Series(prof.index.isin(rec), index=prof.index)
     prof["recurring"] = ((prof["n_episodes"] >= 2) | recurred_text) & prof["has_problem"]
-    solved = prof["problem_status"] == "solved"
-    level = np.select(
-        [
-            ~prof["has_problem"],
-            solved & ~prof["recurring"],
-            solved & prof["recurring"],
-            prof["contacts_since_problem"] >= 2,
-        ],
-        [0, 1, 2, 4],
-        default=3,
+    prof["problem_level"] = problem_level_rule(
+        prof["has_problem"], prof["problem_status"] == "solved", prof["recurring"], prof["contacts_since_problem"]
     )
-    prof["problem_level"] = level.astype(int)
 
 
 def _legacy_problems(
@@ -699,18 +702,9 @@ def _legacy_problems(
     status[~prof["has_problem"]] = None
     prof["problem_status"] = status
 
-    solved = prof["problem_status"] == "solved"
-    level = np.select(
-        [
-            ~prof["has_problem"],
-            solved & ~prof["recurring"],
-            solved & prof["recurring"],
-            prof["contacts_since_problem"] >= 2,
-        ],
-        [0, 1, 2, 4],
-        default=3,
+    prof["problem_level"] = problem_level_rule(
+        prof["has_problem"], prof["problem_status"] == "solved", prof["recurring"], prof["contacts_since_problem"]
     )
-    prof["problem_level"] = level.astype(int)
 
 
 def profile_customers(

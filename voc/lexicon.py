@@ -20,39 +20,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
-
-try:  # Python >= 3.11
-    import re._parser as _sre_parse
-    from re._constants import (
-        ASSERT,
-        ASSERT_NOT,
-        AT,
-        BRANCH,
-        IN,
-        LITERAL,
-        MAX_REPEAT,
-        MIN_REPEAT,
-        RANGE,
-        SUBPATTERN,
-    )
-except ImportError:  # pragma: no cover - Python 3.10
-    import sre_parse as _sre_parse  # type: ignore[no-redef]
-    from sre_constants import (  # type: ignore[no-redef]
-        ASSERT,
-        ASSERT_NOT,
-        AT,
-        BRANCH,
-        IN,
-        LITERAL,
-        MAX_REPEAT,
-        MIN_REPEAT,
-        RANGE,
-        SUBPATTERN,
-    )
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
+
+try:  # Python >= 3.11
+    import re._constants as _sre_constants
+    import re._parser as _sre_parse
+except ImportError:  # pragma: no cover - Python 3.10
+    import sre_constants as _sre_constants  # type: ignore[no-redef]
+    import sre_parse as _sre_parse  # type: ignore[no-redef]
+ASSERT, ASSERT_NOT, AT, BRANCH, IN, LITERAL, MAX_REPEAT, MIN_REPEAT, RANGE, SUBPATTERN = (
+    getattr(_sre_constants, name)
+    for name in ("ASSERT", "ASSERT_NOT", "AT", "BRANCH", "IN", "LITERAL", "MAX_REPEAT", "MIN_REPEAT", "RANGE",
+                 "SUBPATTERN")
+)
 
 DEFAULT_PATH = Path(__file__).parent / "data" / "cues.tsv"
 

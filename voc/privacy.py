@@ -38,12 +38,11 @@ from voc._input import coerce_text
 
 __all__ = ["contains_pii", "mask_text", "mask_value", "mask_values"]
 
-# Characters that can hide inside a number: removed from the detection view.
+# Characters that can hide inside a number: what ``normalize`` strips (its control and
+# zero-width table), the zero-width joiner and variation selectors. Removed from the view.
 _HIDDEN = frozenset(
     chr(c)
-    for lo, hi in ((0x00, 0x08), (0x0E, 0x1F), (0x7F, 0x9F), (0xAD, 0xAD), (0x061C, 0x061C),
-                   (0x180E, 0x180E), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x2064),
-                   (0x2066, 0x206F), (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFF9, 0xFFFB))
+    for lo, hi in (*_text._DROP_RANGES, (0x200D, 0x200D), (0xFE00, 0xFE0F))
     for c in range(lo, hi + 1)
 )
 # One character for one character: full-width ASCII forms to ASCII, every space and
@@ -53,7 +52,7 @@ _ONE_TO_ONE.update({ord(c): " " for c in _HIDDEN})
 _ONE_TO_ONE.update({c: " " for c in range(0x80, 0x3001) if chr(c).isspace()})
 _ONE_TO_ONE.update({0x3000: " ", 0xFE6B: "@", 0x2024: ".", 0x2010: "-", 0x2011: "-", 0x2012: "-",
                     0x2013: "-", 0x2212: "-"})
-for _c in "\t\n\r\x0b\x0c":
+for _c in "\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f":
     _ONE_TO_ONE[ord(_c)] = " "
 # A digit that is neither ASCII nor full-width: needs the slow NFKC view.
 _ODD_DIGIT_RE = re.compile(r"(?![0-9])\d|[\u2460-\u24ff\u2776-\u2793]")

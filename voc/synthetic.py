@@ -1081,12 +1081,12 @@ def _truth_levels(truth: pd.DataFrame, contacts: pd.DataFrame, grace_days: float
     after = contacts["timestamp"].to_numpy() >= start - np.timedelta64(int(grace_days * 86400), "s")
     n = contacts.loc[after, "customer_id"].value_counts().reindex(truth.index, fill_value=0)
     n = n.where(truth["has_problem"], 0)
-    solved = truth["solved"].fillna(False).astype(bool)
-    rec = truth["recurring"].astype(bool)
-    level = np.select(
-        [~truth["has_problem"].astype(bool), solved & ~rec, solved & rec, n.to_numpy() >= 2], [0, 1, 2, 4], default=3
+    from voc.customers import problem_level_rule
+
+    level = problem_level_rule(
+        truth["has_problem"], truth["solved"].fillna(False), truth["recurring"], n.to_numpy()
     )
-    return pd.Series(level.astype(int), index=truth.index)
+    return pd.Series(level, index=truth.index)
 
 
 def add_signal_hard_cases(

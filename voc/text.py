@@ -189,6 +189,8 @@ _URL_CHARS = r"[A-Za-z0-9\-._~:/?#@!$&*+,;=%]"
 _DATE = r"(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])"
 # Top-level domains written in Chinese (internationalized e-mail addresses).
 _IDN_TLDS = "中国|中國|公司|网络|網絡|在线|商城|网店|网址|集团|手机|企业|信息|移动|联通|购物|中文网|香港|台湾|台灣|澳门"
+# An order keyword and what may stand between it and the number (订单号：是 ...).
+_ORDER_KEYWORD = r"(?:订单编号|订单号码|订单号|快递单号|物流单号|运单号|单号|订单)[: ]{0,3}(?:是|为)?[: ]{0,3}"
 # One alternative a kind, each a named group (a match's ``lastgroup`` is its kind).
 # Separators inside numbers: at most one space, '-' or '.' between two digits.
 _MASK_PATTERNS = {
@@ -213,7 +215,7 @@ _MASK_PATTERNS = {
     "CARD": r"(?P<CARD>(?<![0-9])(?=(?:[0-9][ \-.]?){15,18}[0-9](?![0-9]))"
     r"[0-9]{4,6}(?:[ \-.][0-9]{2,13}){1,4}(?![0-9]))",
     # order number after a keyword; the keyword (group OKW) is kept
-    "ORDER": r"(?P<OKW>(?:订单编号|订单号码|订单号|快递单号|物流单号|运单号|单号|订单)[: ]{0,3}(?:是|为)?[: ]{0,3})"
+    "ORDER": rf"(?P<OKW>{_ORDER_KEYWORD})"
     r"(?P<ORDER>[A-Za-z]{0,4}[0-9]{6,40}[A-Za-z0-9]{0,20})",
     # 12+ digits: a bank card if 16-19 digits pass Luhn, else an order number
     "DIGITS": r"(?P<DIGITS>(?<![0-9])[0-9]{12,}(?![0-9]))",
@@ -230,7 +232,7 @@ _CARD_4S_RE = re.compile(r"[0-9]{4}(?:[ \-][0-9]{4}){3}(?:[ \-]?[0-9]{1,3})?")
 _KIND_ALIAS = {"LANDLINE": "PHONE", "IDCARD15": "IDCARD", "IDNEMAIL": "EMAIL"}
 _PII_NAMES = ("EMAIL", "IDCARD", "IDCARD15", "PHONE", "LANDLINE", "CARD", "DIGITS")
 # An order keyword right before a number: the number is an order number, not a card or ID.
-_ORDER_CONTEXT_RE = re.compile(r"(?:订单编号|订单号码|订单号|快递单号|物流单号|运单号|单号|订单)[: ]{0,3}(?:是|为)?[: ]{0,3}$")
+_ORDER_CONTEXT_RE = re.compile(f"{_ORDER_KEYWORD}$")
 # '@' next to a non-ASCII word character: the text may hold an internationalized e-mail.
 _IDN_HINT_RE = re.compile(r"[^\x00-\x7f]@|@[\w\-.]{0,64}[^\x00-\x7f]")
 
