@@ -1,4 +1,20 @@
-"""Simulation of customer histories: :func:`generate_history` and its per-customer steps."""
+"""Simulation of customer histories: :func:`generate_history` and its named steps.
+
+All draws come from one generator, in this order (the order is part of the output: the same
+seed gives the same tables):
+
+0. :func:`_check_args` -- one-line errors for impossible settings;
+1. :func:`_draw_population` -- ids, archetype leans, signup days;
+2. :func:`_simulate_customer`, per customer: the problem (planted issue, background problem
+   or none) and silence, :func:`_unrelated_inquiry`, :func:`_simulate_issue` /
+   :func:`_simulate_background`, :func:`_simulate_churn`, :func:`_simulate_activity`
+   (orders, NPS, praise and inquiry texts);
+3. optional corpus texts (:mod:`voc.synthetic.corpus`) and the truth table
+   (:func:`voc.synthetic.truth._truth_table`);
+4. :func:`_build_frames` -- timestamps and sorted output tables;
+5. the hard cases: :func:`voc.synthetic.add_signal_hard_cases` (default on) and
+   :func:`voc.synthetic.plant_identity_cases` (``identity_cases=True``).
+"""
 
 from __future__ import annotations
 

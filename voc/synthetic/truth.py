@@ -1,4 +1,7 @@
-"""The planted truth's problem level (shared rule of :func:`voc.customers.problem_level_rule`)."""
+"""The planted truth: the per-customer truth table and its problem levels.
+
+Problem levels follow :func:`voc.customers.problem_level_rule`, the rule profiles use too.
+"""
 
 from __future__ import annotations
 
