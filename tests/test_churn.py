@@ -406,7 +406,7 @@ def _io(p: dict[str, str]) -> list[str]:
 
 
 def test_cli_train_score_forecast_winback(cli_data) -> None:
-    from voc.cli_churn import churn
+    from voc.cli.churn import churn
 
     runner = CliRunner()
     d = cli_data["dir"]
@@ -439,7 +439,7 @@ def test_cli_train_score_forecast_winback(cli_data) -> None:
 
 
 def test_cli_bad_input_exits_with_one_line(cli_data, tmp_path) -> None:
-    from voc.cli_churn import churn
+    from voc.cli.churn import churn
 
     runner = CliRunner()
     io = _io(cli_data)

@@ -191,3 +191,77 @@ def test_read_table_detects_utf8_sig_utf16_and_streams(tmp_path):
     assert detect_encoding(tsv) == "gb18030"
     back = read_table(str(tsv))
     assert len(back) == 200_000 and set(back["text"]) == {"客服电话打不通"}
+
+
+def _cli_import_graph() -> dict[str, set[str]]:
+    """Module -> the ``voc.cli`` modules it imports (top level and inside functions), from the source."""
+    import ast
+    from pathlib import Path
+
+    import voc.cli
+
+    root = Path(voc.cli.__file__).parent
+    graph: dict[str, set[str]] = {}
+    for path in sorted(root.glob("*.py")):
+        name = "voc.cli" if path.stem == "__init__" else f"voc.cli.{path.stem}"
+        deps: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                deps |= {a.name for a in node.names if a.name.startswith("voc.cli")}
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("voc.cli"):
+                mod = node.module or ""
+                sub = {f"{mod}.{a.name}" for a in node.names if (root / f"{a.name}.py").is_file()}
+                deps |= sub if mod == "voc.cli" else {mod}
+            elif isinstance(node, ast.Attribute) and node.attr == "import_module":
+                deps.add("<importlib>")
+        graph[name] = deps - {name}
+    return graph
+
+
+def test_cli_package_has_no_import_cycle_and_no_importlib():
+    graph = _cli_import_graph()
+    assert {"voc.cli", "voc.cli._io", "voc.cli._tables", "voc.cli.customers", "voc.cli.churn"} <= set(graph)
+    assert not any("<importlib>" in d for d in graph.values())
+    # only the package's __init__ imports command modules; helpers never import back
+    assert all("voc.cli" not in deps for deps in graph.values())
+    assert graph["voc.cli._tables"] == set()
+    seen: set[str] = set()
+
+    def visit(node: str, path: tuple[str, ...]) -> None:
+        assert node not in path, f"import cycle {' -> '.join((*path, node))}"
+        if node in seen:
+            return
+        for dep in graph.get(node, ()):
+            visit(dep, (*path, node))
+        seen.add(node)
+
+    for module in graph:
+        visit(module, ())
+
+
+def test_cli_entry_points_and_deprecated_aliases():
+    import subprocess
+    import sys
+    import warnings
+
+    import voc.cli
+    from voc.cli import write_table
+
+    for args in (["-m", "voc", "--help"], ["-m", "voc.cli", "customers", "--help"]):
+        proc = subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0 and "Usage:" in proc.stdout, proc.stderr
+    assert sorted(voc.cli.main.commands) == ["analyze", "churn", "customers", "demo", "evaluate", "journey",
+                                             "label", "report", "serve", "train"]
+    code = "import sys, voc.cli; print(sorted(m for m in ('pandas', 'matplotlib', 'sklearn') if m in sys.modules))"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.stdout.strip() == "[]", proc.stderr  # voc --help stays light
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        import importlib
+
+        for old, new in (("voc.cli_customers", "voc.cli.customers"), ("voc._cli_io", "voc.cli._io")):
+            sys.modules.pop(old, None)
+            alias = importlib.import_module(old)
+            assert alias.decode_nested is importlib.import_module(new).decode_nested
+    assert sum(issubclass(w.category, DeprecationWarning) for w in caught) == 2
+    assert callable(write_table)

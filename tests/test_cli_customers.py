@@ -1,6 +1,6 @@
 """`voc customers ...`: synth, profile, personas, issues, churn-by-issue, proactive and one-line errors.
 
-The group is invoked directly (``voc.cli_customers.customers``) with click's CliRunner,
+The group is invoked directly (``voc.cli.customers.customers``) with click's CliRunner,
 on a small synthetic history written by ``synth`` itself, and checked against the
 library functions run on the same DataFrames and against the generator's truth.
 """
@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from voc.cli_customers import customers, decode_nested, prepare_output
+from voc.cli.customers import customers, decode_nested, prepare_output
 
 N_CUSTOMERS = 400
 

@@ -15,8 +15,8 @@ import pytest
 from click.testing import CliRunner
 
 from voc.cli import main
-from voc.cli_customers import decode_nested
-from voc.cli_journey import journey
+from voc.cli.customers import decode_nested
+from voc.cli.journey import journey
 
 N_CUSTOMERS = 300
 

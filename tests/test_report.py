@@ -16,9 +16,9 @@ from click.testing import CliRunner
 
 pytest.importorskip("matplotlib")
 
+from voc import plotting as report_charts  # noqa: E402
 from voc.cli import main  # noqa: E402
 from voc.report import SECTION_IDS, build_report  # noqa: E402
-from voc.report import charts as report_charts  # noqa: E402
 
 SAMPLE = Path(str(files("voc") / "data" / "sample_feedback.csv"))
 EVIL = "<script>alert('x')</script>算了不投诉了，客服电话13812345678打不通"

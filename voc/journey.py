@@ -47,6 +47,7 @@ from voc.customers import (
     validate_events,
     validate_feedback,
 )
+from voc.plotting import plot_emotion_curve as plot_emotion_curve  # moved to voc.plotting
 
 __all__ = [
     "STAGES",
@@ -367,70 +368,6 @@ def emotion_curve(
         "dominant_share",
     ]
     return out[front + share_cols]
-
-
-def _cjk_fonts() -> list[str]:
-    from matplotlib import font_manager
-
-    from voc.issues import _CJK_FONTS
-
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    return [f for f in _CJK_FONTS if f in installed]
-
-
-def plot_emotion_curve(
-    curve: pd.DataFrame, ax: Any = None, *, chinese_labels: bool | None = None, title: str | None = None
-) -> Any:
-    """Plot the emotion curve: mean sentiment per stage with its 95 % interval and dominant emotion.
-
-    matplotlib is imported here, not at module import.
-
-    Args:
-        curve: Output of :func:`emotion_curve` (with ``by``: one line per group).
-        ax: A matplotlib ``Axes`` (default: a new figure).
-        chinese_labels: Chinese stage names; default only when a CJK font is installed.
-        title: Plot title.
-
-    Returns:
-        The ``Axes``.
-    """
-    import matplotlib.pyplot as plt
-
-    fonts = _cjk_fonts()
-    if chinese_labels is None:
-        chinese_labels = bool(fonts)
-    if ax is None:
-        _, ax = plt.subplots(figsize=(9, 4.5))
-    if isinstance(curve.index, pd.MultiIndex):
-        groups = [(str(k), curve.xs(k, level=0)) for k in curve.index.get_level_values(0).unique()]
-    else:
-        groups = [(None, curve)]
-    stages = [s for s in STAGES if any(s in g.index for _, g in groups)]
-    x = {s: i for i, s in enumerate(stages)}
-    for name, g in groups:
-        xs = [x[s] for s in g.index]
-        y = g["sentiment_mean"].to_numpy()
-        err = np.vstack([y - g["ci_low"].to_numpy(), g["ci_high"].to_numpy() - y])
-        ax.errorbar(xs, y, yerr=err, marker="o", capsize=3, label=name)
-        if len(groups) == 1:
-            for xi, yi, emo, n in zip(xs, y, g["dominant_emotion"], g["n_texts"], strict=True):
-                ax.annotate(
-                    f"{emo}\nn={n}",
-                    (xi, yi),
-                    textcoords="offset points",
-                    xytext=(0, 8),
-                    ha="center",
-                    fontsize=8,
-                )
-    ax.axhline(0, color="grey", linewidth=0.8)
-    ax.set_xticks(range(len(stages)))
-    names = [STAGE_ZH[s] if chinese_labels else s for s in stages]
-    ax.set_xticklabels(names, rotation=20, fontfamily=fonts[0] if (fonts and chinese_labels) else None)
-    ax.set_ylabel("mean sentiment (-1 .. 1)")
-    ax.set_title(title or "Emotion curve along the journey")
-    if len(groups) > 1:
-        ax.legend()
-    return ax
 
 
 # --------------------------------------------------------------------------- paths and funnel

@@ -11,6 +11,7 @@ import pandas as pd
 
 from voc.churn.features import _as_of, features_from_profiles
 from voc.churn.model import ChurnModel
+from voc.plotting import plot_issue_forecast as plot_issue_forecast  # moved to voc.plotting
 
 
 def _risk_frame(
@@ -199,56 +200,3 @@ def issue_forecast(
     t = t.sort_values("value_at_risk", ascending=False, kind="stable").reset_index(drop=True)
     t.attrs.update(horizon_days=h, risk_threshold=risk_threshold, high_value_min=hv_min, confidence=confidence)
     return t
-
-
-def plot_issue_forecast(
-    table: pd.DataFrame, ax: Any = None, top: int = 15, chinese_labels: bool | None = None
-) -> Any:
-    """Bar chart of :func:`issue_forecast`: expected churn per issue, silent vs vocal, with value at risk.
-
-    Each bar is the expected further churn if the issue stays unfixed, split
-    into silent (dark) and other customers, with the interval as an error bar
-    and the value at risk and high-value customers at risk written beside it.
-
-    Args:
-        table: Output of :func:`issue_forecast`.
-        ax: A matplotlib ``Axes`` (default: a new figure).
-        top: Issues shown (the table's order: largest value at risk first).
-        chinese_labels: Use the issue labels (default: only when a CJK font is
-            installed; else ``issue <id>``).
-
-    Returns:
-        The ``Axes``.
-    """
-    from voc.issues import _issue_bars
-
-    t, ax, names, fonts = _issue_bars(table, ax, top, chinese_labels, width=9)
-    y = np.arange(len(t))
-    silent = t["expected_churn_silent"].to_numpy(dtype=float)
-    other = (t["expected_churn"] - t["expected_churn_silent"]).clip(lower=0).to_numpy(dtype=float)
-    ax.barh(y, silent, color="#7f1d1d", label="silent customers")
-    ax.barh(y, other, left=silent, color="#e57373", label="vocal / other customers")
-    err = np.vstack(
-        [
-            (t["expected_churn"] - t["expected_churn_low"]).clip(lower=0),
-            (t["expected_churn_high"] - t["expected_churn"]).clip(lower=0),
-        ]
-    )
-    ax.errorbar(t["expected_churn"], y, xerr=err, fmt="none", ecolor="black", capsize=3, linewidth=0.8)
-    xmax = float(t["expected_churn_high"].max()) if len(t) else 1.0
-    for yi, (_, r) in zip(y, t.iterrows(), strict=True):
-        ax.text(
-            r["expected_churn_high"] + 0.02 * xmax,
-            yi,
-            f"value at risk {r['value_at_risk']:,.0f} · {int(r['high_value_at_risk'])} high-value",
-            va="center",
-            fontsize=8,
-        )
-    ax.set_yticks(y)
-    ax.set_yticklabels(names, fontfamily=fonts[0] if fonts else None)
-    ax.set_xlim(0, xmax * 1.6 + 1e-9)
-    h = table.attrs.get("horizon_days")
-    ax.set_xlabel(f"expected churn if unfixed{f' (next {h:g} days)' if h else ''}")
-    ax.set_title("Churn forecast per open issue")
-    ax.legend(loc="lower right", fontsize=8)
-    return ax

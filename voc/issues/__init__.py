@@ -32,9 +32,6 @@ Example:
 
 from __future__ import annotations
 
-# private helpers other modules import (e.g. voc.churn.forecast, voc.journey) are re-exported too
-from voc.issues.churn_link import _CJK_FONTS as _CJK_FONTS
-from voc.issues.churn_link import _issue_bars as _issue_bars
 from voc.issues.churn_link import (
     churn_by_issue,
     newcombe_interval,

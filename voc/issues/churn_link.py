@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pandas as pd
+
+from voc.plotting import plot_churn_by_issue as plot_churn_by_issue  # moved to voc.plotting
 
 __all__ = ["churn_by_issue", "newcombe_interval", "plot_churn_by_issue", "wilson_interval"]
 
@@ -122,88 +122,3 @@ def churn_by_issue(
     t = t.reset_index().sort_values("excess_churned", ascending=False, kind="stable").reset_index(drop=True)
     t.attrs["confidence"] = confidence
     return t
-
-
-_CJK_FONTS = (
-    "Noto Sans CJK SC",
-    "Noto Sans SC",
-    "Source Han Sans SC",
-    "WenQuanYi Zen Hei",
-    "WenQuanYi Micro Hei",
-    "SimHei",
-    "Microsoft YaHei",
-    "PingFang SC",
-    "Heiti SC",
-    "AR PL UMing CN",
-)
-
-
-def _issue_bars(
-    table: pd.DataFrame, ax: Any, top: int, chinese_labels: bool | None, width: float
-) -> tuple[pd.DataFrame, Any, list[str], list[str]]:
-    """Common set-up of a horizontal bar chart with one bar per issue.
-
-    Args:
-        table: Per-issue table with ``issue_id`` (and ``label``), best first.
-        ax: A matplotlib ``Axes``, or ``None`` for a new figure.
-        top: Rows shown (the first ``top`` of ``table``).
-        chinese_labels: Label bars with the issue labels; ``None``: only when
-            a CJK font is installed (else ``issue <id>``, which every font can draw).
-        width: Width in inches of a new figure.
-
-    Returns:
-        ``(rows, ax, names, fonts)``: the rows shown, bottom bar first; the
-        ``Axes``; the bar labels; the installed CJK fonts, preferred first.
-    """
-    import matplotlib.pyplot as plt
-    from matplotlib import font_manager
-
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    fonts = [f for f in _CJK_FONTS if f in installed]
-    if chinese_labels is None:
-        chinese_labels = bool(fonts)
-    t = table.head(top).iloc[::-1]
-    if ax is None:
-        _, ax = plt.subplots(figsize=(width, 0.45 * len(t) + 1.5))
-    labels = t["label"] if "label" in t.columns and chinese_labels else [None] * len(t)
-    names = [
-        f"{i}: {lab}" if isinstance(lab, str) else f"issue {i}"
-        for i, lab in zip(t["issue_id"], labels, strict=True)
-    ]
-    return t, ax, names, fonts
-
-
-def plot_churn_by_issue(
-    table: pd.DataFrame, ax: Any = None, top: int = 15, chinese_labels: bool | None = None
-) -> Any:
-    """Bar chart of customers lost per issue (excess churn) with its confidence interval.
-
-    Significant issues (interval excluding 0) are red, the others grey.
-
-    Args:
-        table: Output of :func:`churn_by_issue`.
-        ax: A matplotlib ``Axes`` (default: a new figure).
-        top: Issues shown (largest excess churn first).
-        chinese_labels: Label bars with the issue labels. Default: only when a
-            CJK font (Noto Sans CJK, WenQuanYi, SimHei ...) is installed; else
-            ``issue <id>``, which every font can draw.
-
-    Returns:
-        The ``Axes``.
-    """
-    t, ax, names, fonts = _issue_bars(table, ax, top, chinese_labels, width=8)
-    err = np.vstack(
-        [
-            (t["excess_churned"] - t["excess_low"]).clip(lower=0),
-            (t["excess_high"] - t["excess_churned"]).clip(lower=0),
-        ]
-    )
-    colors = ["#c0392b" if s else "#95a5a6" for s in t["significant"]]
-    ax.barh(range(len(t)), t["excess_churned"], xerr=err, color=colors, capsize=3)
-    ax.set_yticks(range(len(t)))
-    ax.set_yticklabels(names, fontfamily=fonts[0] if fonts else None)
-    ax.axvline(0, color="black", linewidth=0.8)
-    conf = int(round(100 * table.attrs.get("confidence", 0.95)))
-    ax.set_xlabel(f"customers lost because of the issue (excess churn, {conf}% CI)")
-    ax.set_title("Churn by issue")
-    return ax

@@ -5,7 +5,7 @@ Example:
     >>> build_report("feedback.csv", "report.html")  # doctest: +SKIP
     PosixPath('report.html')
 
-Charts are matplotlib PNGs (Agg, no pyplot) embedded as base64 and also written to
+Charts are matplotlib PNGs (Agg, no pyplot; drawn by :mod:`voc.plotting`) embedded as base64 and also written to
 ``<output stem>_charts/``. See :func:`build_report`.
 """
 

@@ -16,7 +16,7 @@ import pandas as pd
 
 from voc._extras import require
 from voc._write import refuse_input_overwrite
-from voc.report.charts import REPORT_FEATURE, ChartStyle, cjk_font
+from voc.plotting import REPORT_FEATURE, ChartStyle, cjk_font
 from voc.report.customer_sections import _customer_sections
 from voc.report.html import _write_outputs
 from voc.report.inputs import (

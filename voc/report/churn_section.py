@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from voc.report.charts import ChartStyle, forecast_chart
+from voc.plotting import ChartStyle, forecast_chart
 from voc.report.customer_data import _call_quiet, _customer_feedback, _History, _lookup, _one_line
 from voc.report.html import Chart, Section, _cards, _e, _fmt, _pct, _table
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from voc.report.charts import ChartStyle, barh_chart, issue_chart
+from voc.plotting import ChartStyle, barh_chart, issue_chart
 from voc.report.churn_section import _churn_section
 from voc.report.customer_data import (
     _call_quiet,

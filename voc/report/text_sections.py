@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from voc.report.charts import ChartStyle, barh_chart, sentiment_time_chart
+from voc.plotting import ChartStyle, barh_chart, sentiment_time_chart
 from voc.report.html import Chart, Section, _details, _e, _highlight, _name, _pct, _table
 
 _TOP = 10
