@@ -211,9 +211,16 @@ def main() -> None:
     ap.add_argument("--round5", type=Path, nargs="+", default=None,
                     help="Round 5: the earlier pools; writes pool_round5.jsonl (model-score and uncertainty "
                          "retrieval with the shipped models) with ids r-4xxxx.")
+    ap.add_argument("--round6", type=Path, nargs="+", default=None,
+                    help="Round 6: the earlier pools; writes pool_round6.jsonl (a third random stratum, then "
+                         "model-score and uncertainty retrieval) with ids r-5xxxx.")
     args = ap.parse_args()
     if args.round5:
         model_round(args, args.round5, MODEL_ROUND5, UNCERTAIN_ROUND5, args.seed + 4, "4", "pool_round5.jsonl")
+        return
+    if args.round6:
+        model_round(args, args.round6, MODEL_ROUND6, UNCERTAIN_ROUND6, args.seed + 5, "5", "pool_round6.jsonl",
+                    random_quota=RANDOM_QUOTA_ROUND6)
         return
     if args.round2:
         retrieval_round(args, [args.round2], RETRIEVE_ROUND2, args.seed + 1, "1", "pool_round2.jsonl")
@@ -454,12 +461,14 @@ UNCERTAIN_ROUND5 = {"intent": 80, "emotion": 50}
 
 
 def model_round(args: argparse.Namespace, earlier: list[Path], by_score: dict[str, int],
-                uncertain: dict[str, int], seed: int, prefix: str, name: str) -> None:
+                uncertain: dict[str, int], seed: int, prefix: str, name: str,
+                random_quota: dict[str, int] | None = None) -> None:
     """A retrieval round driven by the shipped models' scores (round 5).
 
     For ``task:label`` the highest-scored texts not sampled before are taken (stratum
     ``retrieved:model:<task>:<label>``); for ``task`` the texts whose two best labels are closest
     (stratum ``retrieved:uncertain:<task>``). Near-duplicates of anything sampled are skipped.
+    With ``random_quota``, a uniform random stratum per source is drawn first (round 6).
     """
     import numpy as np
 
@@ -467,9 +476,25 @@ def model_round(args: argparse.Namespace, earlier: list[Path], by_score: dict[st
 
     rng = random.Random(seed)
     pool, ndf = _remaining(args, earlier, args.max_len)
+    out = []
+    if random_quota:
+        by_source = defaultdict(list)
+        for r in pool:
+            by_source[r["source"]].append(r)
+        for source, quota in random_quota.items():
+            rows = by_source[source]
+            rng.shuffle(rows)
+            n = 0
+            for r in rows:
+                if n >= quota:
+                    break
+                if ndf.add(r["text"]):
+                    r["stratum"] = "random"
+                    out.append(r)
+                    n += 1
+            print(f"{name} random {source}: {n}")
     texts = [r["text"] for r in pool]
     nlp = voc.load()
-    out = []
     cache: dict[str, tuple[list[str], np.ndarray]] = {}
     for key, quota in by_score.items():
         task, label = key.split(":")
@@ -502,6 +527,22 @@ def model_round(args: argparse.Namespace, earlier: list[Path], by_score: dict[st
                 n += 1
         print(f"{name} uncertain {task}: took {n}")
     _write_round(args, out, rng, prefix, name)
+
+
+#: Round 6: a third random stratum (grows the honest sample and the test split) ...
+RANDOM_QUOTA_ROUND6 = {
+    "jd_water_heater_lowstar": 80, "icbc_app_appstore": 100, "icbc_app_360": 40, "bank_forum_comments": 90,
+    "car_forum": 70, "meituan_restaurant": 90, "heimao_complaints": 0, "atec_customer_questions": 90,
+    "waimai_10k": 90, "online_shopping_10_cats": 100, "nlpcc2013_weibo": 50,
+}
+#: ... then the round-5 retrieval again (model trained on rounds 1-4), for the labels where it found most.
+MODEL_ROUND6 = {
+    "emotion:anxiety": 90, "emotion:resignation": 60, "intent:urge": 70, "intent:suggestion": 50,
+    "intent:refund_return": 50, "intent:cancel": 40, "intent:complaint": 50,
+    "non_complaint_reasons:not_bother": 50, "non_complaint_reasons:self_reliance": 30,
+    "journey_stage:unsolvable": 40, "journey_stage:recurred": 40, "temperament:sensitive": 40,
+}
+UNCERTAIN_ROUND6 = {"intent": 80, "emotion": 50, "complaint_stage": 50, "journey_stage": 50}
 
 
 if __name__ == "__main__":
