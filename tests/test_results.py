@@ -1,0 +1,66 @@
+"""Lazily filled, slotted result objects (#16) keep the dataclass-like public API."""
+
+from __future__ import annotations
+
+import copy
+import pickle
+
+import pytest
+
+import voc
+from voc.results import MULTI_TASKS, SINGLE_TASKS, Label, Prediction, Result
+
+TEXTS = ["客服电话一直打不通，算了不投诉了", "物流太慢了，差评", "很好吃，下次还来", "退款三天了还没到账，再不处理就投诉"]
+
+
+@pytest.fixture(scope="module")
+def nlp() -> voc.Analyzer:
+    return voc.load()
+
+
+def test_lazy_result_equals_its_materialized_copy(nlp: voc.Analyzer) -> None:
+    lazy = list(nlp.pipe(TEXTS))
+    filled = [copy.copy(r).materialize() for r in nlp.pipe(TEXTS)]
+    assert lazy == filled
+    for r in filled:
+        assert r._src is None
+        assert isinstance(r.sentiment, Prediction)
+        assert all(isinstance(x, Label) for t in MULTI_TASKS for x in getattr(r, t))
+
+
+def test_pickle_fills_values_and_drops_the_batch(nlp: voc.Analyzer) -> None:
+    r = nlp(TEXTS[0])
+    r._tokenize = None  # as n_process workers send them back
+    data = pickle.dumps(r)
+    assert b"_Batch" not in data and b"Analyzer" not in data  # no batch travels with a result
+    back = pickle.loads(data)
+    assert back == r
+    assert back.to_json() == r.to_json()
+
+
+def test_repr_lists_every_field_like_a_dataclass(nlp: voc.Analyzer) -> None:
+    r = nlp(TEXTS[1])
+    text = repr(r)
+    assert text.startswith("Result(text=")
+    for name in (*SINGLE_TASKS, *MULTI_TASKS, "error", "truncated", "changes", "extra"):
+        assert f"{name}=" in text
+    assert "_tokenize" not in text
+
+
+def test_plain_construction_and_assignment() -> None:
+    r = Result(text="x", error="ValueError: bad")
+    assert r.sentiment.label == "" and r.aspects == [] and r.extra == {}
+    r.sentiment = Prediction(label="negative", score=-0.5, scores={"negative": 0.7})
+    assert r.to_dict()["sentiment"] == "negative"
+    assert Result("a") == Result("a") and Result("a") != Result("b")
+    with pytest.raises(TypeError):
+        hash(Result("a"))
+    with pytest.raises(AttributeError):
+        r.unknown_field = 1  # slotted: no stray attributes
+
+
+def test_values_objects_are_frozen() -> None:
+    p = Prediction(label="a", score=1.0)
+    with pytest.raises(AttributeError):
+        p.label = "b"  # type: ignore[misc]
+    assert pickle.loads(pickle.dumps(p)) == p
