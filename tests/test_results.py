@@ -64,3 +64,23 @@ def test_values_objects_are_frozen() -> None:
     with pytest.raises(AttributeError):
         p.label = "b"  # type: ignore[misc]
     assert pickle.loads(pickle.dumps(p)) == p
+
+
+def test_batch_cue_scan_matches_one_text_at_a_time() -> None:
+    """``Lexicon.match_many`` (texts joined, one scan) finds what ``match_task`` finds per text."""
+    import random
+
+    from voc.lexicon import Cue, Lexicon
+
+    lex = Lexicon.default()
+    odd = Lexicon([Cue("t", "a", r"^好", 1.0), Cue("t", "b", r"[^x]了", 1.0), Cue("u", "c", r"(?<!不)好.{0,2}吃", 1.0),
+                   Cue("u", "d", r"差\b|\w+评$", 1.0)])
+    assert set(lex._joined) == set(lex.tasks)  # the shipped table is scanned a batch at a time
+    assert "t" not in odd._joined and "u" not in odd._joined  # ^ / [^x] / $ need one text at a time
+    rng = random.Random(1)
+    alphabet = "".join({c for cue in lex.cues for c in cue.pattern if ord(c) > 0x2000}) + "好吃不了差评x \n"
+    for lexicon in (lex, odd):
+        for _ in range(50):
+            texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40))) for _ in range(rng.randint(0, 9))]
+            for task in lexicon.tasks:
+                assert lexicon.match_many(task, texts) == [lexicon.match_task(task, t) for t in texts], texts

@@ -543,12 +543,10 @@ class _Batch:
                 scan = [a and b for a, b in zip(ok, reach, strict=True)]
             matches: list[list[CueMatch] | None] = [None] * n
             if task in cue_tasks:
-                match_task = lexicon.match_task
-                for i in range(n):
-                    if scan[i]:
-                        m = match_task(task, texts[i])
-                        if m:
-                            matches[i] = m
+                rows = [i for i in range(n) if scan[i]]
+                for i, m in zip(rows, lexicon.match_many(task, [texts[i] for i in rows]), strict=True):
+                    if m:
+                        matches[i] = m
             self.cues[task] = matches
             hit = [i for i in range(n) if matches[i]]
             beta = analyzer.blend.get(task, 0.0)
