@@ -313,12 +313,26 @@ class Analyzer:
         out: dict[str, np.ndarray] = {}
         feats: dict[str, Any] = {}
         grams_cache: dict[tuple, Any] = {}
+        counted: list[tuple[Any, Any]] = []
         for vec, tasks, W, cols in self._feature_groups():
             if vec is None:  # components without shared features (transformers, SnowNLP...)
                 for task in tasks:
                     out[task] = np.asarray(self.components[task].predict_proba(texts), dtype=np.float64)
                 continue
-            if hasattr(vec, "transform_rows"):  # decompose the batch once for all vectorizers
+            if hasattr(vec, "count_ngrams"):  # decompose the batch once for all vectorizers
+                counts = None
+                for parent, parent_counts in counted:  # a nested vocabulary reuses the larger one's lookup
+                    remap = vec.nested_columns(parent)
+                    if remap is not None:
+                        counts = vec.subset_counts(parent_counts, remap)
+                        break
+                if counts is None:
+                    if vec.ngram_key not in grams_cache:
+                        grams_cache[vec.ngram_key] = vec.ngrams(texts)
+                    counts = vec.count_ngrams(*grams_cache[vec.ngram_key])
+                counted.append((vec, counts))
+                X = vec.weight_counts(*counts)
+            elif hasattr(vec, "transform_rows"):
                 if vec.ngram_key not in grams_cache:
                     grams_cache[vec.ngram_key] = vec.ngrams(texts)
                 X = vec.transform_rows(*grams_cache[vec.ngram_key])
@@ -359,7 +373,8 @@ class Analyzer:
             else:
                 plain.append(task)
         out: list[tuple[Any, list[str], np.ndarray | None, list[tuple[int, int]]]] = []
-        for vec, tasks in groups.values():
+        # largest vocabulary first, so that a nested one can reuse its counts (see _probabilities)
+        for vec, tasks in sorted(groups.values(), key=lambda g: -len(getattr(g[0], "vocabulary_ids_", ()))):
             heads = [getattr(self.components[t], "model_", None) for t in tasks]
             if hasattr(vec, "transform_rows") and all(type(h) is LinearHead for h in heads) and \
                     all(type(self.components[t]).predict_proba_features is proba_features for t in tasks):
