@@ -84,3 +84,15 @@ def test_batch_cue_scan_matches_one_text_at_a_time() -> None:
             texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40))) for _ in range(rng.randint(0, 9))]
             for task in lexicon.tasks:
                 assert lexicon.match_many(task, texts) == [lexicon.match_task(task, t) for t in texts], texts
+
+
+def test_analyze_frame_chunks_give_the_same_frame(nlp: voc.Analyzer) -> None:
+    import pandas as pd
+
+    df = pd.DataFrame({"text": [*TEXTS, None, "", "还行吧", *TEXTS]}, index=range(100, 111))
+    whole = voc.analyze_frame(df, nlp=nlp, chunksize=None)
+    for size in (1, 3, 20_000):
+        pd.testing.assert_frame_equal(voc.analyze_frame(df, nlp=nlp, chunksize=size), whole)
+    assert len(voc.analyze_frame(df.iloc[:0], nlp=nlp)) == 0
+    with pytest.raises(ValueError, match="chunksize"):
+        voc.analyze_frame(df, nlp=nlp, chunksize=0)
