@@ -96,3 +96,14 @@ def test_analyze_frame_chunks_give_the_same_frame(nlp: voc.Analyzer) -> None:
     assert len(voc.analyze_frame(df.iloc[:0], nlp=nlp)) == 0
     with pytest.raises(ValueError, match="chunksize"):
         voc.analyze_frame(df, nlp=nlp, chunksize=0)
+
+
+def test_prediction_scores_are_built_on_access_and_equal_eager_ones(nlp: voc.Analyzer) -> None:
+    r = nlp(TEXTS[2])
+    lazy = r.emotion
+    eager = Prediction(lazy.label, lazy.score, dict(lazy.scores), lazy.evidence)
+    assert lazy == eager and repr(lazy) == repr(eager)
+    assert sum(lazy.scores.values()) == pytest.approx(1.0)
+    assert copy.deepcopy(lazy) == lazy and pickle.loads(pickle.dumps(lazy)) == lazy
+    with pytest.raises(TypeError):
+        hash(lazy)  # like a frozen dataclass holding a dict

@@ -603,12 +603,16 @@ class _Batch:
         found = matches[i] if matches else None
         if not multi:
             j = int(decision[i])
-            if found is None:
-                return _fast_single(task, classes, P[i].tolist(), j)
-            pred = _fast_single(task, classes, normed[i].tolist(), j)
+            row = P[i] if found is None else normed[i]
             label = classes[j]
-            ev = tuple(Evidence(m.text, m.start, m.end) for m in found if m.label == label and meaningful_span(m.text))
-            return Prediction(label=pred.label, score=pred.score, scores=pred.scores, evidence=ev) if ev else pred
+            if task == "sentiment":  # polarity P(positive) - P(negative)
+                pos, neg = _polarity_columns(classes)
+                score = (float(row[pos]) if pos is not None else 0.0) - (float(row[neg]) if neg is not None else 0.0)
+            else:
+                score = float(row[j])
+            ev = () if found is None else tuple(Evidence(m.text, m.start, m.end) for m in found
+                                                if m.label == label and meaningful_span(m.text))
+            return Prediction._lazy(label, score, classes, row, ev)
         above = np.flatnonzero(decision[i])
         if not len(above):
             return []
@@ -651,12 +655,15 @@ def _work(texts: list[str]) -> list[Result]:
     return out
 
 
-def _fast_single(task: str, classes: list[str], row: list[float], j: int) -> Prediction:
-    scores = dict(zip(classes, row, strict=True))
-    score = row[j]
-    if task == "sentiment":
-        score = scores.get("positive", 0.0) - scores.get("negative", 0.0)
-    return Prediction(label=classes[j], score=score, scores=scores)
+def _polarity_columns(classes: list[str]) -> tuple[int | None, int | None]:
+    """Columns of ``positive`` and ``negative`` (the last of each, as ``dict(zip(classes, row))`` keeps)."""
+    pos = neg = None
+    for k, c in enumerate(classes):
+        if c == "positive":
+            pos = k
+        elif c == "negative":
+            neg = k
+    return pos, neg
 
 
 #: Single characters that are words on their own and may stand as evidence.

@@ -8,8 +8,9 @@ Both also read like transformers pipeline records: ``pred.to_dict()`` gives
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import copy
+from collections.abc import Callable, Sequence
+from dataclasses import FrozenInstanceError, dataclass
 from typing import Any, Protocol
 
 __all__ = ["Evidence", "Label", "Prediction", "Result", "SINGLE_TASKS", "MULTI_TASKS", "FLAT_COLUMNS",
@@ -62,21 +63,83 @@ class Label:
         return {"label": self.label, "score": self.score, "evidence": [e.to_dict() for e in self.evidence]}
 
 
-@dataclass(frozen=True, slots=True)
 class Prediction:
-    """A single-label prediction.
+    """A single-label prediction (immutable).
 
     Attributes:
         label: The predicted code.
         score: Its probability; for sentiment a polarity in [-1, 1] (P(pos) - P(neg)).
-        scores: Probability of every label of the task.
+        scores: Probability of every label of the task (a new mapping is built on first access
+            from the analyzer's probability row).
         evidence: Supporting spans, when a cue table or the model points at some.
     """
 
+    __slots__ = ("label", "score", "_scores", "evidence", "_row")
+
     label: str
     score: float
-    scores: dict[str, float] = field(default_factory=dict)
-    evidence: tuple[Evidence, ...] = ()
+    evidence: tuple[Evidence, ...]
+
+    def __init__(self, label: str, score: float, scores: dict[str, float] | None = None,
+                 evidence: tuple[Evidence, ...] = ()) -> None:
+        _set = object.__setattr__
+        _set(self, "label", label)
+        _set(self, "score", score)
+        _set(self, "_scores", {} if scores is None else scores)
+        _set(self, "evidence", evidence)
+        _set(self, "_row", None)
+
+    @classmethod
+    def _lazy(cls, label: str, score: float, classes: Sequence[str], row: Any,
+              evidence: tuple[Evidence, ...] = ()) -> Prediction:
+        """A prediction whose ``scores`` are ``dict(zip(classes, row))``, built when first read."""
+        self = cls.__new__(cls)
+        _set = object.__setattr__
+        _set(self, "label", label)
+        _set(self, "score", score)
+        _set(self, "_scores", None)
+        _set(self, "evidence", evidence)
+        _set(self, "_row", (classes, row))
+        return self
+
+    @property
+    def scores(self) -> dict[str, float]:
+        """Probability of every label of the task."""
+        if self._scores is None:
+            classes, row = self._row
+            object.__setattr__(self, "_scores", dict(zip(classes, row.tolist(), strict=True)))
+            object.__setattr__(self, "_row", None)
+        return self._scores
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
+
+    def _fields(self) -> tuple[Any, ...]:
+        return (self.label, self.score, self.scores, self.evidence)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._fields() == other._fields()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self._fields())  # like a frozen dataclass: fails on the scores dict
+
+    def __repr__(self) -> str:
+        return (f"Prediction(label={self.label!r}, score={self.score!r}, scores={self.scores!r}, "
+                f"evidence={self.evidence!r})")
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return (Prediction, self._fields())
+
+    def __copy__(self) -> Prediction:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Prediction:
+        return Prediction(self.label, self.score, copy.deepcopy(self.scores, memo), self.evidence)
 
     def to_dict(self) -> dict[str, Any]:
         return {"label": self.label, "score": self.score}
