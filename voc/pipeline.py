@@ -580,53 +580,57 @@ class _Batch:
                     P = P.copy()
                     P[rows, cols] = p + beta * w * (1.0 - p)
             X = feats.get(task) if task in analyzer.model_evidence else None
-            if multi:
-                above = np.greater_equal(P, thr)
+            if multi:  # the columns reaching the threshold, per row
+                above: list[list[int]] = [[] for _ in range(n)]
+                for i, j in zip(*(a.tolist() for a in np.nonzero(np.greater_equal(P, thr))), strict=True):
+                    above[i].append(j)
                 self.tasks[task] = (classes, True, P, above, None, X, comp)
             else:
                 normed = {}
                 for i in hit:  # rows with a cue: renormalised scores, as many numbers as before
                     row = P[i]
                     normed[i] = row / (float(row.sum()) or 1.0)
-                label = P.argmax(axis=1)
+                label = P.argmax(axis=1).tolist()
                 for i, row in normed.items():
                     label[i] = int(np.argmax(row))
-                self.tasks[task] = (classes, False, P, label, normed, None, comp)
+                polarity = _polarity_columns(classes) if task == "sentiment" else None
+                self.tasks[task] = (classes, False, P, label, normed, polarity, comp)
 
     def value(self, i: int, task: str) -> Any:
         """The :class:`Prediction` (single-label) or list of :class:`Label` of ``task`` for row ``i``."""
         entry = self.tasks.get(task)
         if entry is None:
             return _MISSING_VALUE
-        classes, multi, P, decision, normed, X, comp = entry
+        classes, multi, P, decision, normed, extra, comp = entry
         matches = self.cues.get(task, ())
         found = matches[i] if matches else None
         if not multi:
-            j = int(decision[i])
+            j = decision[i]
             row = P[i] if found is None else normed[i]
             label = classes[j]
-            if task == "sentiment":  # polarity P(positive) - P(negative)
-                pos, neg = _polarity_columns(classes)
+            if extra is not None:  # sentiment: polarity P(positive) - P(negative)
+                pos, neg = extra
                 score = (float(row[pos]) if pos is not None else 0.0) - (float(row[neg]) if neg is not None else 0.0)
             else:
                 score = float(row[j])
             ev = () if found is None else tuple(Evidence(m.text, m.start, m.end) for m in found
                                                 if m.label == label and meaningful_span(m.text))
             return Prediction._lazy(label, score, classes, row, ev)
-        above = np.flatnonzero(decision[i])
-        if not len(above):
+        above = decision[i]
+        if not above:
             return []
-        p = P[i]
+        X = extra
+        p = P[i].tolist()
         text = self.texts[i]
         labels = []
-        for j in sorted(above.tolist(), key=lambda k: -p[k]):
+        for j in sorted(above, key=lambda k: -p[k]):
             label = classes[j]
             ev = tuple(Evidence(m.text, m.start, m.end) for m in found or () if m.label == label
                        and meaningful_span(m.text))
             if not ev and X is not None and hasattr(comp, "top_features_sparse"):
                 lo, hi = X.indptr[i], X.indptr[i + 1]
                 ev = _model_evidence(text, comp.top_features_sparse(X.indices[lo:hi], X.data[lo:hi], label, k=6))
-            labels.append(Label(label=label, score=float(p[j]), evidence=ev))
+            labels.append(Label(label=label, score=p[j], evidence=ev))
         return labels
 
 

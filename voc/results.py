@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Sequence
-from dataclasses import FrozenInstanceError, dataclass
+from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any, Protocol
 
 __all__ = ["Evidence", "Label", "Prediction", "Result", "SINGLE_TASKS", "MULTI_TASKS", "FLAT_COLUMNS",
@@ -64,7 +65,7 @@ class Label:
 
 
 class Prediction:
-    """A single-label prediction (immutable).
+    """A single-label prediction (read-only attributes).
 
     Attributes:
         label: The predicted code.
@@ -74,32 +75,30 @@ class Prediction:
         evidence: Supporting spans, when a cue table or the model points at some.
     """
 
-    __slots__ = ("label", "score", "_scores", "evidence", "_row")
+    __slots__ = ("_label", "_score", "_scores", "_evidence", "_row")
 
-    label: str
-    score: float
-    evidence: tuple[Evidence, ...]
+    label = property(attrgetter("_label"), doc="The predicted code.")
+    score = property(attrgetter("_score"), doc="Its probability (sentiment: the polarity).")
+    evidence = property(attrgetter("_evidence"), doc="Supporting spans.")
 
     def __init__(self, label: str, score: float, scores: dict[str, float] | None = None,
                  evidence: tuple[Evidence, ...] = ()) -> None:
-        _set = object.__setattr__
-        _set(self, "label", label)
-        _set(self, "score", score)
-        _set(self, "_scores", {} if scores is None else scores)
-        _set(self, "evidence", evidence)
-        _set(self, "_row", None)
+        self._label = label
+        self._score = score
+        self._scores = {} if scores is None else scores
+        self._evidence = evidence
+        self._row = None
 
     @classmethod
     def _lazy(cls, label: str, score: float, classes: Sequence[str], row: Any,
               evidence: tuple[Evidence, ...] = ()) -> Prediction:
         """A prediction whose ``scores`` are ``dict(zip(classes, row))``, built when first read."""
         self = cls.__new__(cls)
-        _set = object.__setattr__
-        _set(self, "label", label)
-        _set(self, "score", score)
-        _set(self, "_scores", None)
-        _set(self, "evidence", evidence)
-        _set(self, "_row", (classes, row))
+        self._label = label
+        self._score = score
+        self._scores = None
+        self._evidence = evidence
+        self._row = (classes, row)
         return self
 
     @property
@@ -107,15 +106,9 @@ class Prediction:
         """Probability of every label of the task."""
         if self._scores is None:
             classes, row = self._row
-            object.__setattr__(self, "_scores", dict(zip(classes, row.tolist(), strict=True)))
-            object.__setattr__(self, "_row", None)
+            self._scores = dict(zip(classes, row.tolist(), strict=True))
+            self._row = None
         return self._scores
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise FrozenInstanceError(f"cannot assign to field {name!r}")
-
-    def __delattr__(self, name: str) -> None:
-        raise FrozenInstanceError(f"cannot delete field {name!r}")
 
     def _fields(self) -> tuple[Any, ...]:
         return (self.label, self.score, self.scores, self.evidence)
