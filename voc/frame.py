@@ -136,8 +136,11 @@ def mask_column(values: pd.Series) -> pd.Series:
     """
     from voc.privacy import mask_values
 
+    original = values.tolist()
+    masked = [o if type(m) is str and type(o) is str and m == o else m  # unchanged text: no second copy
+              for o, m in zip(original, mask_values(original), strict=True)]
     # a plain list and an object column: pandas' Arrow-backed strings cannot hold lone surrogates
-    return pd.Series(mask_values(values), index=values.index, dtype=object)
+    return pd.Series(masked, index=values.index, dtype=object)
 
 
 def analyze_batch(batch: dict[str, list[Any]], text_col: str = "text", nlp: Any = None) -> dict[str, list[Any]]:
