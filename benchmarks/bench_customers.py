@@ -79,12 +79,11 @@ def table(runs: list[dict]) -> str:
         cells += [f"{math.log(b / a) / math.log(nb / na):.2f}" for a, b, na, nb in
                   zip(meds, meds[1:], sizes, sizes[1:], strict=False)]
         lines.append(f"| `{name}` | " + " | ".join(cells) + " |")
-    rows = runs[0]["rows"]
     lines += ["", "| size | feedback rows | contacts | events | generate_history s | RSS after MB |", "|---|---|---|---|---|---|"]
     for r in runs:
-        rows = r["rows"]
-        lines.append(f"| {r['n']:,} | {rows['feedback']:,} | {rows['contacts']:,} | {rows['events']:,} | "
-                     f"{r['generate_s']:.0f} | {r['rss_mb']:.0f} |")
+        rows = r.get("rows") or {}
+        lines.append(f"| {r['n']:,} | {rows.get('feedback', float('nan')):,} | {rows.get('contacts', float('nan')):,} | "
+                     f"{rows.get('events', float('nan')):,} | {r['generate_s']:.0f} | {r.get('rss_mb', float('nan')):.0f} |")
     return "\n".join(lines)
 
 
@@ -95,9 +94,17 @@ def main() -> None:
                     help="timed runs per size (one number for all sizes, or one per size)")
     ap.add_argument("--write-docs", action="store_true")
     ap.add_argument("--worker", type=int, default=0, help=argparse.SUPPRESS)
+    ap.add_argument("--from-log", default=None, help="build the table from the per-size JSON lines of an earlier run")
     args = ap.parse_args()
     if args.worker:
         print(json.dumps(worker(args.worker, args.repeat[0])))
+        return
+    if args.from_log:
+        runs = [json.loads(line) for line in Path(args.from_log).read_text(encoding="utf-8").splitlines()
+                if line.startswith('{"n"')]
+        args.sizes = [r["n"] for r in runs]
+        args.repeat = [len(r["times"][FUNCTIONS[0]]) for r in runs]
+        write(runs, args, args.repeat)
         return
     repeats = (args.repeat * len(args.sizes))[: len(args.sizes)] if len(args.repeat) == 1 else args.repeat
     if len(repeats) != len(args.sizes):
@@ -110,7 +117,12 @@ def main() -> None:
         if proc.returncode != 0:
             raise SystemExit(f"worker failed at n={n}:\n{proc.stderr[-2000:]}")
         runs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
-        print(json.dumps({k: runs[-1][k] for k in ("n", "generate_s", "times")}), flush=True)
+        print(json.dumps(runs[-1]), flush=True)
+    write(runs, args, repeats)
+
+
+def write(runs: list[dict], args: argparse.Namespace, repeats: list[int]) -> None:
+    """Print the table; with ``--write-docs`` also put it into docs/BENCHMARKS.md."""
     text = table(runs)
     print(text)
     if args.write_docs:
