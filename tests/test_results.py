@@ -107,3 +107,15 @@ def test_prediction_scores_are_built_on_access_and_equal_eager_ones(nlp: voc.Ana
     assert copy.deepcopy(lazy) == lazy and pickle.loads(pickle.dumps(lazy)) == lazy
     with pytest.raises(TypeError):
         hash(lazy)  # like a frozen dataclass holding a dict
+
+
+def test_materialize_leaves_no_reference_to_the_batch(nlp: voc.Analyzer) -> None:
+    import gc
+
+    from voc.pipeline import _Batch
+
+    r = next(iter(nlp.pipe(["客服电话一直打不通，算了不投诉了，自己搞定"]))).materialize()
+    assert r.non_complaint_reasons and all(lab._src is None for lab in r.non_complaint_reasons)
+    gc.collect()
+    assert not [o for o in gc.get_referrers(r) if isinstance(o, _Batch)]
+    assert r._src is None

@@ -619,19 +619,21 @@ class _Batch:
         above = decision[i]
         if not above:
             return []
-        X = extra
         p = P[i].tolist()
-        text = self.texts[i]
-        labels = []
-        for j in sorted(above, key=lambda k: -p[k]):
-            label = classes[j]
-            ev = tuple(Evidence(m.text, m.start, m.end) for m in found or () if m.label == label
-                       and meaningful_span(m.text))
-            if not ev and X is not None and hasattr(comp, "top_features_sparse"):
-                lo, hi = X.indptr[i], X.indptr[i + 1]
-                ev = _model_evidence(text, comp.top_features_sparse(X.indices[lo:hi], X.data[lo:hi], label, k=6))
-            labels.append(Label(label=label, score=p[j], evidence=ev))
-        return labels
+        find = self.label_evidence
+        return [Label._lazy(classes[j], p[j], find, i, task, classes[j]) for j in sorted(above, key=lambda k: -p[k])]
+
+    def label_evidence(self, i: int, task: str, label: str) -> tuple[Evidence, ...]:
+        """Evidence of a multi-label ``label`` in row ``i``: its cue spans, else the model's strongest n-grams."""
+        _classes, _multi, _P, _above, _normed, X, comp = self.tasks[task]
+        matches = self.cues.get(task)
+        found = matches[i] if matches else None
+        ev = tuple(Evidence(m.text, m.start, m.end) for m in found or () if m.label == label
+                   and meaningful_span(m.text))
+        if not ev and X is not None and hasattr(comp, "top_features_sparse"):
+            lo, hi = X.indptr[i], X.indptr[i + 1]
+            ev = _model_evidence(self.texts[i], comp.top_features_sparse(X.indices[lo:hi], X.data[lo:hi], label, k=6))
+        return ev
 
 
 _MISSING_VALUE: Any = _RESULT_MISSING

@@ -52,13 +52,67 @@ class Evidence:
         return {"text": self.text, "start": self.start, "end": self.end, "source": self.source}
 
 
-@dataclass(frozen=True, slots=True)
 class Label:
-    """One label of a multi-label task (or a cue-backed single label)."""
+    """One label of a multi-label task (or a cue-backed single label); read-only attributes.
 
-    label: str
-    score: float
-    evidence: tuple[Evidence, ...] = ()
+    Attributes:
+        label: The label code.
+        score: Its score.
+        evidence: Supporting spans (found on first access when the analyzer made the label).
+    """
+
+    __slots__ = ("_label", "_score", "_evidence", "_src")
+
+    label = property(attrgetter("_label"), doc="The label code.")
+    score = property(attrgetter("_score"), doc="Its score.")
+
+    def __init__(self, label: str, score: float, evidence: tuple[Evidence, ...] = ()) -> None:
+        self._label = label
+        self._score = score
+        self._evidence = evidence
+        self._src = None
+
+    @classmethod
+    def _lazy(cls, label: str, score: float, find: Callable[..., tuple[Evidence, ...]], *args: Any) -> Label:
+        """A label whose evidence is ``find(*args)``, called on first access."""
+        self = cls.__new__(cls)
+        self._label = label
+        self._score = score
+        self._evidence = ()
+        self._src = (find, args)
+        return self
+
+    @property
+    def evidence(self) -> tuple[Evidence, ...]:
+        """Supporting spans."""
+        if self._src is not None:
+            find, args = self._src
+            self._evidence = find(*args)
+            self._src = None
+        return self._evidence
+
+    def _fields(self) -> tuple[Any, ...]:
+        return (self.label, self.score, self.evidence)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._fields() == other._fields()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return f"Label(label={self.label!r}, score={self.score!r}, evidence={self.evidence!r})"
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return (Label, self._fields())
+
+    def __copy__(self) -> Label:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Label:
+        return self
 
     def to_dict(self) -> dict[str, Any]:
         return {"label": self.label, "score": self.score, "evidence": [e.to_dict() for e in self.evidence]}
@@ -262,7 +316,9 @@ class Result:
         """Fill every task value now and drop the reference to the analyzer's batch; returns ``self``."""
         if self._src is not None:
             for task in _TASKS:
-                getattr(self, task)
+                value = getattr(self, task)
+                for lab in value if isinstance(value, list) else ():
+                    lab.evidence  # noqa: B018 - found now, so that no label keeps the batch alive
             self._src = None
         return self
 
