@@ -308,6 +308,7 @@ class CharNgramVectorizer(EstimatorParams):
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state["_table"] = None  # derived; rebuilt after unpickling
+        state.pop("_nested", None)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -341,13 +342,51 @@ class CharNgramVectorizer(EstimatorParams):
 
     def transform_rows(self, doc: np.ndarray, ids: np.ndarray, n_docs: int) -> SparseRows:
         """:meth:`transform_ngrams` as numpy arrays (:class:`SparseRows`; no scipy)."""
+        return self.weight_counts(*self.count_ngrams(doc, ids, n_docs))
+
+    def count_ngrams(self, doc: np.ndarray, ids: np.ndarray, n_docs: int) -> tuple[np.ndarray, np.ndarray,
+                                                                                     np.ndarray, int]:
+        """Term counts of precomputed :meth:`ngrams`: ``(row, column, count, n_docs)``, sorted by row, column."""
         n_cols = len(self.vocabulary_ids_)
         pos = self._lookup(ids) if n_cols else np.full(len(ids), -1, dtype=np.int64)
         hit = pos >= 0
         # (doc, column) pairs, sorted and counted: CSR with sorted indices and summed duplicates
         keys, counts = np.unique(doc[hit] * n_cols + pos[hit], return_counts=True)
         row_of = keys // n_cols if n_cols else keys
-        indices = (keys - row_of * n_cols).astype(np.int32)
+        return row_of, keys - row_of * n_cols, counts, n_docs
+
+    def nested_columns(self, parent: CharNgramVectorizer) -> np.ndarray | None:
+        """For a vocabulary contained in ``parent``'s (same n-grams): own column of each of ``parent``'s
+        columns (``-1`` where absent), else ``None``. Lets :meth:`subset_counts` reuse ``parent``'s counts."""
+        cache = self.__dict__.setdefault("_nested", {})
+        key = id(parent)
+        if key not in cache or cache[key][0] is not parent.vocabulary_ids_ or cache[key][1] is not self.vocabulary_ids_:
+            own, theirs = self.vocabulary_ids_, parent.vocabulary_ids_
+            remap = None
+            if parent.ngram_key == self.ngram_key and len(own) <= len(theirs):
+                where = np.searchsorted(theirs, own)
+                if len(own) == 0 or (where.max() < len(theirs) and np.array_equal(theirs[where], own)):
+                    remap = np.full(len(theirs), -1, dtype=np.int64)
+                    remap[where] = np.arange(len(own))
+            cache[key] = (parent.vocabulary_ids_, self.vocabulary_ids_, remap)
+        return cache[key][2]
+
+    @staticmethod
+    def subset_counts(counts: tuple[np.ndarray, np.ndarray, np.ndarray, int],
+                      remap: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+        """A parent vectorizer's :meth:`count_ngrams` relabelled to a nested vocabulary (:meth:`nested_columns`).
+
+        Both vocabularies are sorted by n-gram id, so the relabelling keeps the column order.
+        """
+        row_of, cols, cnt, n_docs = counts
+        own = remap[cols]
+        keep = own >= 0
+        return row_of[keep], own[keep], cnt[keep], n_docs
+
+    def weight_counts(self, row_of: np.ndarray, cols: np.ndarray, counts: np.ndarray, n_docs: int) -> SparseRows:
+        """L2-normalised TF-IDF rows from :meth:`count_ngrams`."""
+        n_cols = len(self.vocabulary_ids_)
+        indices = cols.astype(np.int32)
         lengths = np.bincount(row_of, minlength=n_docs)
         indptr = np.zeros(n_docs + 1, dtype=np.int32)
         np.cumsum(lengths, out=indptr[1:])
