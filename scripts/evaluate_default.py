@@ -53,17 +53,18 @@ GOALS = {"non_complaint_reasons": 0.70, "intent": 0.75, "complaint_stage": 0.65,
 SOURCE_GROUP = {"icbc_app_appstore": "icbc_app", "icbc_app_360": "icbc_app"}
 
 
-def real_section(nlp: voc.Analyzer, baseline: str | None, baseline_name: str) -> list[str]:
-    """Macro-F1 per task on the real test split (new vs baseline), per source and per stratum."""
+def real_section(nlp: voc.Analyzer, baselines: list[tuple[str, str]]) -> list[str]:
+    """Macro-F1 per task on the real test split (new vs each ``(name, model_dir)`` baseline), per
+    source and per stratum."""
     test = load_frame("voc_real_zh", split="test")
     new = voc.evaluate(nlp, test, split=None)
-    old = voc.evaluate(voc.load(baseline), test, split=None) if baseline else None
+    olds = [voc.evaluate(voc.load(path), test, split=None) for _, path in baselines]
     lines = [f"## Real customer text: `voc_real_zh` test split ({len(test)} hand-labelled texts)", "",
              "Texts from JD, bank-app stores, bank/car forums, Meituan, 黑猫投诉, ATEC, waimai, online "
              "shopping and Weibo (`corpora/voc_real_zh/DATASHEET.md`); never trained on, and no "
              "near-duplicate of a training text. The dev split of the same corpus chose the "
              "weights, C, thresholds and cue strength.", ""]
-    head = "| task | " + (f"{baseline_name} | " if old else "") + "voc (this release) | goal | weakest label (F1) |"
+    head = "| task | " + "".join(f"{name} | " for name, _ in baselines) + "voc (this release) | goal | weakest label (F1) |"
     lines += [head, "|---" * (head.count("|") - 1) + "|"]
     for task in TASKS:
         r = new[task]
@@ -73,7 +74,7 @@ def real_section(nlp: voc.Analyzer, baseline: str | None, baseline_name: str) ->
         extra = ""
         if task == "sentiment":
             extra = f" (neutral F1 {r['per_label'].get('neutral', {}).get('f1', 0):.2f}; goal 0.60)"
-        cells = [task] + ([f"{old[task]['macro_f1']:.3f}"] if old else []) + [f"{r['macro_f1']:.3f}{extra}", goal,
+        cells = [task] + [f"{old[task]['macro_f1']:.3f}" for old in olds] + [f"{r['macro_f1']:.3f}{extra}", goal,
                                                                               f"{weak} ({per[weak]['f1']:.2f})" if per else "-"]
         lines.append("| " + " | ".join(cells) + " |")
     lines.append("")
@@ -145,8 +146,10 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--no-snownlp", action="store_true")
     ap.add_argument("--out", default=str(ROOT / "docs" / "ACCURACY.md"))
-    ap.add_argument("--baseline", default=None, help="Model directory to compare with on the real test split.")
-    ap.add_argument("--baseline-name", default="baseline", help="How the baseline is named in the tables.")
+    ap.add_argument("--baseline", action="append", default=[],
+                    help="Model directory to compare with on the real test split (repeatable).")
+    ap.add_argument("--baseline-name", action="append", default=[],
+                    help="How each --baseline is named in the table (same order; default: its folder name).")
     ap.add_argument("--loso", action="store_true", help="Also run leave-one-source-out on the real corpus.")
     args = ap.parse_args()
     t0 = time.time()
@@ -156,7 +159,8 @@ def main() -> None:
              "All figures are on data the models never trained on; dev splits were used only to choose "
              "the cue-blend strength and multi-label thresholds.", ""]
 
-    lines += real_section(nlp, args.baseline, args.baseline_name)
+    names = args.baseline_name + [Path(p).name for p in args.baseline[len(args.baseline_name):]]
+    lines += real_section(nlp, list(zip(names, args.baseline, strict=True)))
     if args.loso:
         lines += loso_section()
 
