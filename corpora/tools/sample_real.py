@@ -217,7 +217,14 @@ def main() -> None:
     ap.add_argument("--round7", type=Path, nargs="+", default=None,
                     help="Round 7: the earlier pools; writes pool_round7.jsonl (a fourth random stratum, then "
                          "model-score and uncertainty retrieval, reasons first) with ids r-6xxxx.")
+    ap.add_argument("--round8", type=Path, nargs="+", default=None,
+                    help="Round 8: the earlier pools; writes pool_round8.jsonl (a fifth random stratum, then "
+                         "model-score retrieval for the labels it found well in round 7) with ids r-7xxxx.")
     args = ap.parse_args()
+    if args.round8:
+        model_round(args, args.round8, MODEL_ROUND8, UNCERTAIN_ROUND8, args.seed + 7, "7", "pool_round8.jsonl",
+                    random_quota=RANDOM_QUOTA_ROUND7)
+        return
     if args.round7:
         model_round(args, args.round7, MODEL_ROUND7, UNCERTAIN_ROUND7, args.seed + 6, "6", "pool_round7.jsonl",
                     random_quota=RANDOM_QUOTA_ROUND7)
@@ -564,6 +571,17 @@ MODEL_ROUND7 = {
     "journey_stage:resolved": 40,
 }
 UNCERTAIN_ROUND7 = {"intent": 80, "emotion": 50, "complaint_stage": 50, "journey_stage": 50}
+
+#: Round 8: a fifth random stratum (the round-6 quotas), then the model's scores again for the labels
+#: where round 7's retrieval precision was at least 0.5 (DATASHEET §3), reasons first.
+MODEL_ROUND8 = {
+    "non_complaint_reasons:let_it_go": 100, "non_complaint_reasons:channel_blocked": 80,
+    "non_complaint_reasons:self_reliance": 80, "emotion:impatience": 50, "emotion:resignation": 50,
+    "intent:suggestion": 40, "intent:refund_return": 40, "intent:cancel": 30,
+    "journey_stage:in_progress": 40, "journey_stage:resolved": 40, "journey_stage:recurred": 40,
+    "journey_stage:unsolvable": 40,
+}
+UNCERTAIN_ROUND8 = {"intent": 80, "complaint_stage": 50}
 
 
 if __name__ == "__main__":
