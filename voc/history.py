@@ -29,6 +29,7 @@ Example:
 
 from __future__ import annotations
 
+import ast
 import json
 import warnings
 from collections.abc import Mapping, Sequence
@@ -481,5 +482,19 @@ def _decode_nested(df: pd.DataFrame) -> pd.DataFrame:
             df[c] = df[c].map(parse_list)
     for c in ("evidence", *[x for x in df.columns if str(x).endswith("_scores")]):
         if c in df.columns and df[c].map(lambda v: isinstance(v, str) and v.startswith("{")).any():
-            df[c] = df[c].map(lambda v: json.loads(v) if isinstance(v, str) and v.startswith("{") else v)
+            df[c] = df[c].map(_mapping)
     return df
+
+
+def _mapping(v: Any) -> Any:
+    """A ``{...}`` cell written as JSON or as a Python literal (pandas' CSV of a dict) -> dict."""
+    if not (isinstance(v, str) and v.startswith("{")):
+        return v
+    try:
+        return json.loads(v)
+    except ValueError:
+        try:
+            out = ast.literal_eval(v)
+        except (ValueError, SyntaxError):
+            return v
+        return out if isinstance(out, dict) else v

@@ -67,6 +67,7 @@ import numpy as np
 import pandas as pd
 
 from voc.customers import CONTACT_FEEDBACK_CHANNELS, ensure_analyzed
+from voc.history import History
 
 __all__ = [
     "DEFAULT_MAP",
@@ -411,8 +412,8 @@ def _evidence_record(r: Any) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- assignment
 def assign_personas(
-    profiles: pd.DataFrame,
-    feedback: pd.DataFrame,
+    profiles: pd.DataFrame | History,
+    feedback: pd.DataFrame | None = None,
     events: pd.DataFrame | None = None,
     mapping: str | Path | pd.DataFrame | None = None,
     *,
@@ -424,7 +425,9 @@ def assign_personas(
     """Type tags and a primary archetype per customer, each with its evidence.
 
     Args:
-        profiles: Output of :func:`voc.customers.profile_customers` (index = customer_id).
+        profiles: A :class:`voc.History` (its profiles, analyzed feedback and events are
+            used; pass no ``feedback`` / ``events`` then), or the output of
+            :func:`voc.customers.profile_customers` (index = customer_id) -- the old form.
         feedback: Feedback with ``customer_id`` and the analyzer columns (the
             analyzer runs if ``sentiment`` is missing). Its index is the
             ``row`` reported in the evidence.
@@ -450,6 +453,13 @@ def assign_personas(
         ValueError: Bad mapping, or feedback without ``customer_id``.
     """
     table = load_persona_map(mapping)
+    if isinstance(profiles, History):
+        h = profiles
+        if feedback is not None or events is not None:
+            raise TypeError("assign_personas(history): the tables come from the History; pass no others")
+        profiles, feedback, events, text_col = h.profiles, h.usable("feedback"), h.usable("events"), "text"
+    if feedback is None:
+        raise ValueError("assign_personas: feedback is required with a profiles table")
     if "customer_id" not in feedback.columns:
         raise ValueError("assign_personas: feedback needs a 'customer_id' column")
     fb = ensure_analyzed(feedback, text_col=text_col)

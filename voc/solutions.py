@@ -55,6 +55,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from voc.schema import parse_bool
+
 __all__ = [
     "DEFAULT_SOLUTIONS",
     "RESULT_COLUMNS",
@@ -81,8 +83,6 @@ RESULT_COLUMNS: tuple[str, ...] = (
     "evidence",
     "explanation",
 )
-_TRUE = {"true", "1", "yes", "y", "t", "是", "1.0"}
-_FALSE = {"false", "0", "no", "n", "f", "否", "0.0"}
 _WS = re.compile(r"\s+")
 #: Text columns tried, in order, for the case description of a contact.
 _CONTACT_TEXT_COLS = ("text", "description", "summary", "transcript", "content")
@@ -100,19 +100,9 @@ def _text(v: Any) -> str:
 
 
 def _bool(v: Any) -> bool | None:
-    """``True`` / ``False`` for a bool-like value, ``None`` when missing; ``ValueError`` otherwise."""
-    if _missing(v):
-        return None
-    if isinstance(v, (bool, np.bool_)):
-        return bool(v)
-    s = str(v).strip().lower()
-    if s == "":
-        return None
-    if s in _TRUE:
-        return True
-    if s in _FALSE:
-        return False
-    raise ValueError(v)
+    """``True`` / ``False`` for a bool-like value, ``None`` when missing; ``ValueError`` otherwise
+    (:func:`voc.schema.parse_bool`, the one boolean parser)."""
+    return parse_bool(v, strict=True)
 
 
 def _read(path: str | Path) -> pd.DataFrame:

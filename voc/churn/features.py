@@ -20,6 +20,7 @@ from voc.customers import (
     validate_events,
     validate_feedback,
 )
+from voc.history import History
 from voc.personas import _REASON_CODES
 
 #: Non-complaint reason codes (seed 000) turned into ``reason_<code>`` counts (those of :mod:`voc.personas`).
@@ -140,12 +141,12 @@ def churn_labels(
 
 
 def churn_features(
-    feedback: pd.DataFrame,
-    contacts: pd.DataFrame,
-    events: pd.DataFrame,
+    feedback: pd.DataFrame | History,
+    contacts: pd.DataFrame | None = None,
+    events: pd.DataFrame | None = None,
     customers: pd.DataFrame | None = None,
     *,
-    as_of: Any,
+    as_of: Any = None,
     horizon_days: float | None = 90,
     assignment: pd.DataFrame | None = None,
     open_issues: Iterable[Any] | None = None,
@@ -191,11 +192,13 @@ def churn_features(
     ``frequency``, ``last_order``, ``problem_status``, ``top_reason``.
 
     Args:
-        feedback: Feedback texts (analysed or not; see :mod:`voc.customers`).
-        contacts: Contacts with customer service.
-        events: Orders, returns, NPS, churn and other events.
+        feedback: A :class:`voc.History` (its analyzed tables; ``as_of`` defaults to
+            ``History.as_of``; pass no other table then), or feedback texts (analysed or
+            not; see :mod:`voc.customers`) -- the old form.
+        contacts: Contacts with customer service (required without a History).
+        events: Orders, returns, NPS, churn and other events (required without a History).
         customers: Optional master table (``signup_date``, ``verified``).
-        as_of: Snapshot time: features use what happened before it.
+        as_of: Snapshot time: features use what happened before it (required without a History).
         horizon_days: Label horizon; ``None`` returns no label (scoring).
         assignment: ``customer_id`` / ``issue_id`` rows (a ``timestamp`` column
             restricts them to rows before ``as_of``; rows without one, e.g. from
@@ -214,6 +217,17 @@ def churn_features(
     Raises:
         ValueError: A table fails validation or ``as_of`` is missing.
     """
+    if isinstance(feedback, History):
+        h = feedback
+        if contacts is not None or events is not None or customers is not None:
+            raise TypeError("churn_features(history): the tables come from the History; pass no others")
+        feedback, contacts, events, customers = h.feedback_analyzed, h.contacts, h.events, h.customers
+        as_of = h.as_of if as_of is None else as_of
+        text_col = "text"
+        if assignment is not None and hasattr(assignment, "assignment_"):
+            assignment = assignment.assignment_
+    if contacts is None or events is None:
+        raise ValueError("churn_features: contacts and events are required (or pass a History)")
     as_of = _as_of(as_of)
     fb, ct, ev, cu = _prepare(feedback, contacts, events, customers, text_col)
     all_events = ev

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from voc.customers import validate_events
+from voc.history import History
 from voc.repair._common import _RANK, STAGE_ZH, _id_str, _is_missing, _pair_cosine, _text_vectors
 from voc.repair.identity import resolve_identities
 from voc.repair.signals import EVENT_SEVERITY, collect_signals
@@ -252,7 +253,7 @@ def _mode(values: Iterable[Any], skip: Sequence[Any] = (None, "none", "")) -> An
 
 
 def build_repair_queue(
-    feedback: pd.DataFrame,
+    feedback: pd.DataFrame | History,
     contacts: pd.DataFrame | None = None,
     events: pd.DataFrame | None = None,
     customers: pd.DataFrame | None = None,
@@ -312,8 +313,10 @@ def build_repair_queue(
     (contact row or contact-channel text) in the item.
 
     Args:
-        feedback: Feedback texts (analysed, or the analyzer runs). Optional
-            identity columns ``phone``, ``nickname``, ``order_id``.
+        feedback: A :class:`voc.History` (its analyzed feedback, contacts, events,
+            customers, profiles and ``as_of``; pass no other table then), or feedback
+            texts (analysed, or the analyzer runs) -- the old form. Optional identity
+            columns ``phone``, ``nickname``, ``order_id``.
         contacts: Contacts (optional; same identity columns).
         events: Events (optional; ``order_id`` used for identity).
         customers: Master table (optional; ``phone``, ``nickname``).
@@ -350,6 +353,16 @@ def build_repair_queue(
         ``suggestion_zh``, ``suggestion_en``. ``attrs["signals"]`` keeps the
         signal table with its ``item_id``.
     """
+    if isinstance(feedback, History):
+        h = feedback
+        if contacts is not None or events is not None or customers is not None:
+            raise TypeError("build_repair_queue(history): the tables come from the History; pass no others")
+        feedback, contacts, events, customers = h.feedback_analyzed, h.contacts, h.events, h.customers
+        profiles = h.profiles if profiles is None else profiles
+        as_of = h.as_of if as_of is None else as_of
+        text_col = "text"
+    if assignment is not None and hasattr(assignment, "assignment_"):
+        assignment = assignment.assignment_
     sig = collect_signals(
         feedback,
         contacts,
