@@ -48,6 +48,7 @@ from voc.customers import (
     validate_feedback,
 )
 from voc.plotting import plot_emotion_curve as plot_emotion_curve  # moved to voc.plotting
+from voc.schema import parse_bool
 
 __all__ = [
     "STAGES",
@@ -439,7 +440,7 @@ def journey_paths(
         esc_times.append(f[["customer_id", "timestamp"]])
     if "escalated" in contacts.columns:
         ct = validate_contacts(contacts)
-        flag = ct["escalated"].map(lambda v: str(v).strip().lower() in {"true", "1", "yes", "是"})
+        flag = ct["escalated"].map(lambda v: parse_bool(v) is True)
         esc_times.append(ct.loc[flag & ct["validation_error"].isna(), ["customer_id", "timestamp"]])
     escalated = pd.Series(False, index=p.index)
     if esc_times:
