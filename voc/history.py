@@ -127,6 +127,8 @@ class History:
         unknown: ``{table: [column, ...]}`` columns kept but not used by voc.
         invalid_rows: ``{table: number of flagged rows}``.
         n_analyzer_runs: How many times the analyzer ran (0 or 1).
+        profile_options: Settings of :func:`voc.profile_customers` used for :attr:`profiles`
+            (e.g. ``{"silent_window_days": 180}``; default: none, the documented defaults).
     """
 
     def __init__(
@@ -140,6 +142,7 @@ class History:
         nlp: Any = None,
         renamed: dict[str, dict[str, str]] | None = None,
         unknown: dict[str, list[str]] | None = None,
+        profile_options: Mapping[str, Any] | None = None,
     ) -> None:
         self.feedback = feedback
         self.contacts = contacts
@@ -149,6 +152,7 @@ class History:
         self.nlp = nlp
         self.renamed = renamed or {}
         self.unknown = unknown or {}
+        self.profile_options = dict(profile_options or {})
         self.n_analyzer_runs = 0
         self._analyzed: pd.DataFrame | None = None
         self._profiles: pd.DataFrame | None = None
@@ -165,6 +169,7 @@ class History:
         as_of: Any = None,
         nlp: Any = None,
         columns: Mapping[str, Any] | None = None,
+        profile_options: Mapping[str, Any] | None = None,
     ) -> History:
         """Check the tables once and build a history.
 
@@ -179,6 +184,8 @@ class History:
             columns: Renames ``{their name: canonical}`` for every table, or
                 ``{table: {their name: canonical}}``; aliases (:data:`voc.schema.ALIASES`,
                 e.g. ``phone_masked`` -> ``phone``) are applied after them.
+            profile_options: Settings of :func:`voc.profile_customers` for :attr:`profiles`
+                (and so for every function that uses them).
 
         Returns:
             The history. A :class:`HistoryWarning` names renamed and unknown columns and
@@ -229,7 +236,8 @@ class History:
             warnings.warn("History: " + "; ".join(notes), HistoryWarning, stacklevel=2)
         ct, ev = tables["contacts"], tables["events"]
         assert ct is not None and ev is not None
-        return cls(fb, ct, ev, tables["customers"], as_of=as_of, nlp=nlp, renamed=renamed, unknown=unknown)
+        return cls(fb, ct, ev, tables["customers"], as_of=as_of, nlp=nlp, renamed=renamed, unknown=unknown,
+                   profile_options=profile_options)
 
     @classmethod
     def read(
@@ -240,6 +248,7 @@ class History:
         nlp: Any = None,
         columns: Mapping[str, Any] | None = None,
         encoding: str | None = None,
+        profile_options: Mapping[str, Any] | None = None,
     ) -> History:
         """Read the tables from files (CSV / TSV / JSONL / Parquet) and build a history.
 
@@ -251,6 +260,7 @@ class History:
             as_of: See :meth:`from_frames`.
             nlp: See :meth:`from_frames`.
             columns: See :meth:`from_frames`.
+            profile_options: See :meth:`from_frames`.
             encoding: Text encoding of CSV / TSV files (default: UTF-8, else GB18030).
 
         Raises:
@@ -260,7 +270,7 @@ class History:
         if isinstance(dir_or_paths, (str, Path)) and Path(dir_or_paths).is_dir():
             folder = Path(dir_or_paths)
             if (folder / _META).is_file():
-                return cls.from_disk(folder, nlp=nlp)
+                return cls.from_disk(folder, nlp=nlp)  # saved as_of and profile options
             for name in TABLES:
                 found = [folder / f"{name}{s}" for s in _READ_SUFFIXES if (folder / f"{name}{s}").is_file()]
                 if found:
@@ -281,7 +291,7 @@ class History:
             frames["feedback"] = _decode_nested(frames["feedback"])
         return cls.from_frames(
             frames["feedback"], frames.get("contacts"), frames.get("events"), frames.get("customers"),
-            as_of=as_of, nlp=nlp, columns=columns,
+            as_of=as_of, nlp=nlp, columns=columns, profile_options=profile_options,
         )
 
     # ------------------------------------------------------------------ cached results
@@ -304,18 +314,20 @@ class History:
 
     @property
     def profiles(self) -> pd.DataFrame:
-        """:func:`voc.profile_customers` with the default settings, computed once."""
+        """:func:`voc.profile_customers` with :attr:`profile_options`, computed once."""
         if self._profiles is None:
-            self._profiles = self.profile()
+            from voc.customers import profile_customers
+
+            self._profiles = profile_customers(self, **self.profile_options)
         return self._profiles
 
     def profile(self, **kwargs: Any) -> pd.DataFrame:
         """:func:`voc.profile_customers` of this history with other settings (not cached)."""
         from voc.customers import profile_customers
 
-        if not kwargs and self._profiles is not None:
-            return self._profiles
-        return profile_customers(self, **kwargs)
+        if not kwargs:
+            return self.profiles
+        return profile_customers(self, **{**self.profile_options, **kwargs})
 
     @property
     def invalid_rows(self) -> dict[str, int]:
@@ -369,6 +381,7 @@ class History:
             "format_version": _FORMAT_VERSION,
             "format": format,
             "as_of": self.as_of.isoformat(),
+            "profile_options": self.profile_options,
             "analyzed": self._analyzed is not None and "sentiment" in self.usable("feedback").columns,
             "tables": {},
         }
@@ -422,7 +435,7 @@ class History:
             frames[name] = _restore(df, info)
         h = cls.from_frames(
             frames["feedback"], frames.get("contacts"), frames.get("events"), frames.get("customers"),
-            as_of=meta["as_of"], nlp=nlp,
+            as_of=meta["as_of"], nlp=nlp, profile_options=meta.get("profile_options"),
         )
         if meta.get("analyzed"):
             h._analyzed = h.feedback

@@ -99,23 +99,29 @@ def _feedback(path: str, model: str | None, *, need_customer: bool) -> Any:
     return read_feedback(path, model, required)
 
 
-def _tables(
-    feedback_path: str, contacts_path: str, events_path: str, customers_path: str | None, model: str | None
-) -> tuple[Any, Any, Any, Any]:
-    """Read the four input tables (contacts, events, customers first, then the feedback)."""
+def _history(
+    feedback_path: str,
+    contacts_path: str | None = None,
+    events_path: str | None = None,
+    customers_path: str | None = None,
+    model: str | None = None,
+    *,
+    as_of: str | None = None,
+    window: int | None = None,
+    need_customer: bool = True,
+) -> Any:
+    """The one way in: read the tables (contacts, events, customers first, then the feedback,
+    analyzed once) and check them once as a :class:`voc.History`; one-line errors."""
+    from voc.history import History
+
+    check_date(as_of)
     contacts = read_optional(contacts_path, "contacts")
     events = read_optional(events_path, "events")
     custs = read_optional(customers_path, "customers")
-    feedback = _feedback(feedback_path, model, need_customer=True)
-    return feedback, contacts, events, custs
-
-
-def _profiles(fb: Any, ct: Any, ev: Any, cu: Any, as_of: str | None, window: int | None) -> Any:
-    """Customer profiles (:func:`voc.customers.profile_customers`); one-line error for a bad ``--as-of``."""
-    from voc.customers import profile_customers
-
-    check_date(as_of)
-    return profile_customers(fb, ct, ev, cu, as_of=as_of, silent_window_days=window)
+    feedback = _feedback(feedback_path, model, need_customer=need_customer)
+    options = {} if window is None else {"silent_window_days": window}
+    with guard():
+        return History.from_frames(feedback, contacts, events, custs, as_of=as_of, profile_options=options)
 
 
 # --------------------------------------------------------------------------- commands
@@ -186,11 +192,12 @@ def profile(
 ) -> None:
     """One row per customer: RFM, contacts, tenure, NPS, problem signals, silent flag, problem level 1-4."""
     check_output(output)
-    fb, ct, ev, cu = _tables(feedback_path, contacts_path, events_path, customers_path, model)
+    h = _history(feedback_path, contacts_path, events_path, customers_path, model,
+                 as_of=as_of, window=silent_window_days)
     steps = Steps(1, "profile")
     with guard(steps):
         steps("profiling")
-        prof = _profiles(fb, ct, ev, cu, as_of, silent_window_days)
+        prof = h.profiles
     write_output(prof, output)
     levels = prof["problem_level"].value_counts().sort_index().to_dict()
     click.echo(
@@ -234,13 +241,14 @@ def personas(
 
     check_output(output, segments)
     check_file(mapping)
-    fb, ct, ev, cu = _tables(feedback_path, contacts_path, events_path, customers_path, model)
+    h = _history(feedback_path, contacts_path, events_path, customers_path, model,
+                 as_of=as_of, window=silent_window_days)
     steps = Steps(3, "personas")
     with guard(steps):
         steps("profiling")
-        prof = _profiles(fb, ct, ev, cu, as_of, silent_window_days)
+        prof = h.profiles
         steps("personas")
-        pers = assign_personas(prof, fb, ev, mapping=mapping)
+        pers = assign_personas(h, mapping=mapping)
         steps("segments")
         view = segment_view(prof, pers)
     out = prof[["silent", "vocal", "problem_level"]].join(pers)
@@ -275,11 +283,12 @@ def issues(
     from voc.issues import discover_issues
 
     check_output(output, assignment)
-    fb = _feedback(feedback_path, model, need_customer=False)
+    h = _history(feedback_path, model=model, need_customer=False)
     steps = Steps(1, "issues")
     with guard(steps):
         steps("clustering")
-        iss, asg = discover_issues(fb, n_issues)
+        found = discover_issues(h, n_issues)
+        iss, asg = found.issues_, found.assignment_
     write_output(iss, output)
     if assignment:
         write_output(asg.rename_axis("row"), assignment)
@@ -325,15 +334,16 @@ def churn_by_issue_cmd(
     from voc.issues import churn_by_issue, discover_issues
 
     check_output(output)
-    fb, ct, ev, cu = _tables(feedback_path, contacts_path, events_path, customers_path, model)
+    h = _history(feedback_path, contacts_path, events_path, customers_path, model,
+                 as_of=as_of, window=silent_window_days)
     steps = Steps(3, "churn")
     with guard(steps):
         steps("profiling")
-        prof = _profiles(fb, ct, ev, cu, as_of, silent_window_days)
+        _ = h.profiles  # computed here so the step shows
         steps("issues")
-        iss, asg = discover_issues(fb, n_issues)
+        found = discover_issues(h, n_issues)
         steps("churn")
-        table = churn_by_issue(asg, prof, issues=iss, confidence=confidence)
+        table = churn_by_issue(h, found, confidence=confidence)
     write_output(table, output)
     if chart:
         _draw_churn_chart(table, chart)
@@ -383,16 +393,17 @@ def proactive(
 
     check_output(output)
     check_file(mapping)
-    fb, ct, ev, cu = _tables(feedback_path, contacts_path, events_path, customers_path, model)
+    h = _history(feedback_path, contacts_path, events_path, customers_path, model,
+                 as_of=as_of, window=silent_window_days)
     steps = Steps(4, "proactive")
     with guard(steps):
         steps("profiling")
-        prof = _profiles(fb, ct, ev, cu, as_of, silent_window_days)
+        _ = h.profiles  # computed here so the step shows
         steps("personas")
-        pers = assign_personas(prof, fb, ev, mapping=mapping)
+        pers = assign_personas(h, mapping=mapping)
         steps("issues")
-        iss, asg = discover_issues(fb, n_issues)
+        found = discover_issues(h, n_issues)
         steps("ranking")
-        todo = proactive_list(prof, pers, asg, issues=iss, top=top)
+        todo = proactive_list(h, pers, found, top=top)
     write_output(todo, output)
     click.echo(f"{len(todo)} silent customers with an open problem to contact -> {output}")
