@@ -54,6 +54,27 @@ class _History:
     events: pd.DataFrame
     given: set[str] = field(default_factory=set)
     notes: list[str] = field(default_factory=list)
+    #: The :class:`voc.History` of the customer feedback and these tables, once built.
+    history: Any = None
+
+
+def _make_history(cf: pd.DataFrame, tables: _History, notes: list[str], *, use_tables: bool = True) -> Any:
+    """The one :class:`voc.History` of the report's customer feedback (analyzed already) and the
+    given contacts / events tables; column warnings are left out of the notes (the report's
+    feedback carries any columns), flagged rows are noted."""
+    from voc.history import History, HistoryWarning
+
+    contacts = tables.contacts if use_tables and "contacts" in tables.given else None
+    events = tables.events if use_tables and "events" in tables.given else None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", HistoryWarning)
+        h = History.from_frames(cf, contacts, events)
+    bad = {k: v for k, v in h.invalid_rows.items() if v}
+    if bad:
+        notes.append("Rows left out of the customer profiles (unreadable values): "
+                     + ", ".join(f"{v} in {k}" for k, v in bad.items()) + ".")
+    tables.history = h
+    return h
 
 
 def _history_tables(extra: dict[str, pd.DataFrame | None]) -> _History:
