@@ -647,13 +647,9 @@ def profile_customers(
         ValueError: A table fails validation (see :func:`validate`) or ``rule`` is unknown.
     """
     if isinstance(feedback, History):
-        h = feedback
-        if contacts is not None or events is not None or customers is not None:
-            raise TypeError("profile_customers(history): the tables come from the History; pass no others")
-        fb, ct, ev, cu = h.feedback_analyzed, h.contacts, h.events, h.customers
+        fb, ct, ev, cu = feedback.unpack("profile_customers", contacts, events, customers)
         text_col = "text"
-        if as_of is None:
-            as_of = h.as_of
+        as_of = feedback.as_of if as_of is None else as_of
     else:
         fb = ensure_analyzed(validate_feedback(feedback), text_col=text_col)
         ct = validate_contacts(contacts) if contacts is not None else empty_table(CONTACTS)

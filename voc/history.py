@@ -294,6 +294,20 @@ class History:
             as_of=as_of, nlp=nlp, columns=columns, profile_options=profile_options,
         )
 
+    def unpack(self, caller: str, *others: Any) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
+        """``(analyzed feedback, contacts, events, customers)`` for a function given this history.
+
+        Args:
+            caller: The function's name, for the message.
+            *others: The other tables the caller was given: all must be ``None``.
+
+        Raises:
+            TypeError: A table was passed besides the history.
+        """
+        if any(o is not None for o in others):
+            raise TypeError(f"{caller}(history): the tables come from the History; pass no others")
+        return self.feedback_analyzed, self.contacts, self.events, self.customers
+
     # ------------------------------------------------------------------ cached results
     @property
     def feedback_analyzed(self) -> pd.DataFrame:
@@ -410,13 +424,11 @@ class History:
         Raises:
             ValueError: ``path`` holds no ``history.json`` or a file it names is missing.
         """
+        from voc._write import read_saved_meta
+
         folder = Path(path)
         meta_path = folder / _META
-        if not meta_path.is_file():
-            raise ValueError(f"{folder}: not a saved History (no {_META})")
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        if meta.get("format_version") != _FORMAT_VERSION:
-            raise ValueError(f"{folder}: History format {meta.get('format_version')!r} is not supported")
+        meta = read_saved_meta(folder, _META, "History", _FORMAT_VERSION)
         frames: dict[str, pd.DataFrame] = {}
         for name, info in meta["tables"].items():
             if name not in TABLES:

@@ -219,9 +219,7 @@ def churn_features(
     """
     if isinstance(feedback, History):
         h = feedback
-        if contacts is not None or events is not None or customers is not None:
-            raise TypeError("churn_features(history): the tables come from the History; pass no others")
-        feedback, contacts, events, customers = h.feedback_analyzed, h.contacts, h.events, h.customers
+        feedback, contacts, events, customers = h.unpack("churn_features", contacts, events, customers)
         as_of = h.as_of if as_of is None else as_of
         text_col = "text"
         if assignment is not None and hasattr(assignment, "assignment_"):

@@ -155,17 +155,14 @@ def load_issue_model(path: str | Path, tokenizer: Any = None) -> IssueModel:
     """
     from sklearn.decomposition import TruncatedSVD
 
+    from voc._write import read_saved_meta
     from voc.issues.discover import IssueModel
     from voc.issues.space import TextSpace
     from voc.issues.vocab import TextNormalizer
 
     folder = Path(path)
     meta_path = folder / _META
-    if not meta_path.is_file():
-        raise ValueError(f"{folder}: not a saved IssueModel (no {_META})")
-    meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    if meta.get("format_version") != _FORMAT_VERSION:
-        raise ValueError(f"{folder}: IssueModel format {meta.get('format_version')!r} is not supported")
+    meta = read_saved_meta(folder, _META, "IssueModel", _FORMAT_VERSION)
     fitted = meta["fitted"]
     arrays = {}
     for name in fitted["arrays"]:

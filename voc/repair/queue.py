@@ -355,9 +355,7 @@ def build_repair_queue(
     """
     if isinstance(feedback, History):
         h = feedback
-        if contacts is not None or events is not None or customers is not None:
-            raise TypeError("build_repair_queue(history): the tables come from the History; pass no others")
-        feedback, contacts, events, customers = h.feedback_analyzed, h.contacts, h.events, h.customers
+        feedback, contacts, events, customers = h.unpack("build_repair_queue", contacts, events, customers)
         profiles = h.profiles if profiles is None else profiles
         as_of = h.as_of if as_of is None else as_of
         text_col = "text"

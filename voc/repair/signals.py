@@ -97,9 +97,8 @@ def collect_signals(
     """
     parts = []
     if isinstance(feedback, History):
-        if contacts is not None or events is not None:
-            raise TypeError("collect_signals(history): the tables come from the History; pass no others")
-        feedback, contacts, events, text_col = feedback.feedback_analyzed, feedback.contacts, feedback.events, "text"
+        feedback, contacts, events, _ = feedback.unpack("collect_signals", contacts, events)
+        text_col = "text"
     if assignment is not None and hasattr(assignment, "assignment_"):
         assignment = assignment.assignment_
     fb = ensure_analyzed(validate_feedback(feedback), text_col=text_col)
