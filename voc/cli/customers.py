@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from functools import partial
+from functools import partial, wraps
 from pathlib import Path
 from typing import Any
 
@@ -124,6 +124,31 @@ def _history(
         return History.from_frames(feedback, contacts, events, custs, as_of=as_of, profile_options=options)
 
 
+def _on_history(*, outputs: tuple[str, ...] = (), files: tuple[str, ...] = ()) -> Callable[..., Any]:
+    """Command decorator: the table and profile options become one checked :class:`voc.History`.
+
+    The wrapped command gets ``h`` instead of ``--feedback/--contacts/--events/--customers/--model/
+    --as-of/--silent-window-days``; ``-o`` and the options named in ``outputs`` / ``files`` are
+    checked first, before anything is read or analyzed.
+    """
+
+    def deco(f: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(f)
+        def command(feedback_path: str, contacts_path: str, events_path: str, customers_path: str | None,
+                    model: str | None, as_of: str | None, silent_window_days: int | None, output: str,
+                    **options: Any) -> Any:
+            check_output(output, *(options.get(o) for o in outputs))
+            for name in files:
+                check_file(options.get(name))
+            h = _history(feedback_path, contacts_path, events_path, customers_path, model,
+                         as_of=as_of, window=silent_window_days)
+            return f(h, output=output, **options)
+
+        return command
+
+    return deco
+
+
 # --------------------------------------------------------------------------- commands
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def customers() -> None:
@@ -180,20 +205,9 @@ def synth(output: str, n_customers: int, seed: int, fmt: str, raw: bool) -> None
 @_input_options()
 @_profile_options
 @output_option("Profiles, one row per customer (.csv, .jsonl, .parquet, .xlsx).")
-def profile(
-    feedback_path: str,
-    contacts_path: str,
-    events_path: str,
-    customers_path: str | None,
-    model: str | None,
-    as_of: str | None,
-    silent_window_days: int | None,
-    output: str,
-) -> None:
+@_on_history()
+def profile(h: Any, output: str) -> None:
     """One row per customer: RFM, contacts, tenure, NPS, problem signals, silent flag, problem level 1-4."""
-    check_output(output)
-    h = _history(feedback_path, contacts_path, events_path, customers_path, model,
-                 as_of=as_of, window=silent_window_days)
     steps = Steps(1, "profile")
     with guard(steps):
         steps("profiling")
@@ -224,25 +238,11 @@ def profile(
     "non-complaint reasons to FILE with a '_reasons' suffix.",
 )
 @output_option("Personas, one row per customer, tags with evidence (.jsonl keeps them nested).")
-def personas(
-    feedback_path: str,
-    contacts_path: str,
-    events_path: str,
-    customers_path: str | None,
-    model: str | None,
-    as_of: str | None,
-    silent_window_days: int | None,
-    mapping: str | None,
-    segments: str | None,
-    output: str,
-) -> None:
+@_on_history(outputs=("segments",), files=("mapping",))
+def personas(h: Any, mapping: str | None, segments: str | None, output: str) -> None:
     """Type tags and a primary archetype per customer, each with its evidence; optional segment view."""
     from voc.personas import assign_personas, segment_view
 
-    check_output(output, segments)
-    check_file(mapping)
-    h = _history(feedback_path, contacts_path, events_path, customers_path, model,
-                 as_of=as_of, window=silent_window_days)
     steps = Steps(3, "personas")
     with guard(steps):
         steps("profiling")
@@ -317,14 +317,9 @@ def issues(
     "--chart", default=None, metavar="PNG", help="Also draw the table as a bar chart (PNG, SVG, PDF)."
 )
 @output_option("Churn per issue: affected, churned, churn rates, difference with CI, customers lost.")
+@_on_history()
 def churn_by_issue_cmd(
-    feedback_path: str,
-    contacts_path: str,
-    events_path: str,
-    customers_path: str | None,
-    model: str | None,
-    as_of: str | None,
-    silent_window_days: int | None,
+    h: Any,
     n_issues: int | None,
     confidence: float,
     chart: str | None,
@@ -333,9 +328,6 @@ def churn_by_issue_cmd(
     """Per issue: churn of affected customers vs the others, and how many customers it cost."""
     from voc.issues import churn_by_issue, discover_issues
 
-    check_output(output)
-    h = _history(feedback_path, contacts_path, events_path, customers_path, model,
-                 as_of=as_of, window=silent_window_days)
     steps = Steps(3, "churn")
     with guard(steps):
         steps("profiling")
@@ -374,27 +366,12 @@ def _draw_churn_chart(table: Any, path: str) -> None:
 @click.option("--mapping", default=None, metavar="FILE", help="Persona map CSV (default: shipped).")
 @click.option("--top", default=None, type=click.IntRange(min=1), help="Keep the first N customers.")
 @output_option("Ranked list: customer, priority, problem level, issue, suggested action (zh / en).")
-def proactive(
-    feedback_path: str,
-    contacts_path: str,
-    events_path: str,
-    customers_path: str | None,
-    model: str | None,
-    as_of: str | None,
-    silent_window_days: int | None,
-    n_issues: int | None,
-    mapping: str | None,
-    top: int | None,
-    output: str,
-) -> None:
+@_on_history(files=("mapping",))
+def proactive(h: Any, n_issues: int | None, mapping: str | None, top: int | None, output: str) -> None:
     """Silent customers with an open problem, ranked, with the suggested action: whom to call first."""
     from voc.issues import discover_issues, proactive_list
     from voc.personas import assign_personas
 
-    check_output(output)
-    check_file(mapping)
-    h = _history(feedback_path, contacts_path, events_path, customers_path, model,
-                 as_of=as_of, window=silent_window_days)
     steps = Steps(4, "proactive")
     with guard(steps):
         steps("profiling")
