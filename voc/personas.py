@@ -263,70 +263,46 @@ def _spans(evidence: Any, code: str) -> list[str]:
     return [str(i.get("text", "")) if isinstance(i, dict) else str(i) for i in items]
 
 
+def _occ(ids: Any, signal: str, source: str, **cols: Any) -> pd.DataFrame:
+    """Occurrence rows (:data:`_OCC_COLS`) of one signal; columns not given are ``None``."""
+    n = len(ids)
+    base = {"customer_id": ids, "signal": signal, "source": source, "row": None, "timestamp": None,
+            "channel": None, "text": None, "spans": [[] for _ in range(n)], "detail": None}
+    return pd.DataFrame({**base, **cols}, columns=_OCC_COLS)
+
+
+def _col(sub: pd.DataFrame, name: str) -> Any:
+    return sub[name].to_numpy() if name in sub.columns else None
+
+
 def _feedback_occ(fb: pd.DataFrame, mask: pd.Series, signal: str, code: str | None) -> pd.DataFrame:
     sub = fb[mask]
     if sub.empty:
         return pd.DataFrame(columns=_OCC_COLS)
-    ev = sub["evidence"] if "evidence" in sub.columns else pd.Series([None] * len(sub), index=sub.index)
-    return pd.DataFrame(
-        {
-            "customer_id": sub["customer_id"].to_numpy(),
-            "signal": signal,
-            "source": "feedback",
-            "row": sub.index.to_numpy(),
-            "timestamp": sub["timestamp"].to_numpy() if "timestamp" in sub.columns else None,
-            "channel": sub["channel"].to_numpy() if "channel" in sub.columns else None,
-            "text": sub["text"].astype(str).str.slice(0, _SNIPPET).to_numpy(),
-            "spans": [_spans(e, code) if code else [] for e in ev],
-            "detail": None,
-        }
-    )
+    ev = sub["evidence"] if "evidence" in sub.columns else [None] * len(sub)
+    return _occ(sub["customer_id"].to_numpy(), signal, "feedback", row=sub.index.to_numpy(),
+                timestamp=_col(sub, "timestamp"), channel=_col(sub, "channel"),
+                text=sub["text"].astype(str).str.slice(0, _SNIPPET).to_numpy(),
+                spans=[_spans(e, code) if code else [] for e in ev])
 
 
 def _event_occ(ev: pd.DataFrame, mask: pd.Series, signal: str) -> pd.DataFrame:
     sub = ev[mask]
     if sub.empty:
         return pd.DataFrame(columns=_OCC_COLS)
-    detail = sub["detail"] if "detail" in sub.columns else pd.Series([None] * len(sub), index=sub.index)
-    return pd.DataFrame(
-        {
-            "customer_id": sub["customer_id"].to_numpy(),
-            "signal": signal,
-            "source": "event",
-            "row": sub.index.to_numpy(),
-            "timestamp": sub["timestamp"].to_numpy(),
-            "channel": None,
-            "text": None,
-            "spans": [[] for _ in range(len(sub))],
-            "detail": [
-                f"{t}:{d}" if isinstance(d, str) and d else t
-                for t, d in zip(sub["type"], detail, strict=True)
-            ],
-        }
-    )
+    detail = sub["detail"] if "detail" in sub.columns else [None] * len(sub)
+    return _occ(sub["customer_id"].to_numpy(), signal, "event", row=sub.index.to_numpy(),
+                timestamp=sub["timestamp"].to_numpy(),
+                detail=[f"{t}:{d}" if isinstance(d, str) and d else t for t, d in zip(sub["type"], detail, strict=True)])
 
 
 def _profile_occ(prof: pd.DataFrame, mask: pd.Series, signal: str, cols: list[str]) -> pd.DataFrame:
     sub = prof[mask.fillna(False).astype(bool)]
     if sub.empty:
         return pd.DataFrame(columns=_OCC_COLS)
-    vals = sub[cols].to_dict("records")
-    return pd.DataFrame(
-        {
-            "customer_id": sub.index.to_numpy(),
-            "signal": signal,
-            "source": "profile",
-            "row": None,
-            "timestamp": None,
-            "channel": None,
-            "text": None,
-            "spans": [[] for _ in range(len(sub))],
-            "detail": [
-                {k: (round(float(v), 3) if isinstance(v, (float, np.floating)) else v) for k, v in r.items()}
-                for r in vals
-            ],
-        }
-    )
+    detail = [{k: (round(float(v), 3) if isinstance(v, (float, np.floating)) else v) for k, v in r.items()}
+              for r in sub[cols].to_dict("records")]
+    return _occ(sub.index.to_numpy(), signal, "profile", detail=detail)
 
 
 def _occurrences(
