@@ -211,6 +211,17 @@ def test_chain_runs_the_analyzer_once(synth, nlp, monkeypatch):
     assert len(X) == len(y) > 0
 
 
+def test_any_order_on_a_fresh_history(synth, nlp):
+    raw = synth["feedback"].drop(columns=ANALYSIS)
+    h = History.from_frames(raw, synth["contacts"], synth["events"], nlp=nlp)
+    model = voc.discover_issues(h, n_issues=3)  # before any profile: analyzes on its own
+    assert h.n_analyzer_runs == 1 and "sentiment" in h.usable("feedback").columns
+    h2 = History.from_frames(raw, synth["contacts"], synth["events"], nlp=nlp)
+    w = voc.who_else(h2, "退款一直没到账")
+    assert h2.n_analyzer_runs == 1 and len(w.customers) > 0
+    assert len(model.assignment_) > 0
+
+
 def test_old_signatures_stay(synth):
     fb = synth["feedback"]
     issues, assignment = voc.discover_issues(fb, n_issues=3)

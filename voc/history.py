@@ -349,8 +349,8 @@ class History:
         return {n: int(t[ERROR_COL].notna().sum()) for n, t in self._tables().items() if t is not None}
 
     def usable(self, table: str) -> pd.DataFrame:
-        """The rows of ``table`` without a validation error (feedback: analyzed when it was)."""
-        df = self._analyzed if table == "feedback" and self._analyzed is not None else self._tables()[table]
+        """The rows of ``table`` without a validation error (feedback: analyzed, running the analyzer once)."""
+        df = self.feedback_analyzed if table == "feedback" else self._tables()[table]
         if df is None:
             return empty_table(CUSTOMERS)
         return usable(df, table, warn=False)
