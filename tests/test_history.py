@@ -191,6 +191,16 @@ def test_chain_runs_the_analyzer_once(synth, nlp, monkeypatch):
     raw = synth["feedback"].drop(columns=ANALYSIS)
     h = History.from_frames(raw, synth["contacts"], synth["events"], synth["customers"], nlp=nlp)
     assert calls == [] and h.n_analyzer_runs == 0  # lazy
+    import voc.schema
+
+    checks = []
+    real_aliases = voc.schema.apply_aliases
+
+    def counting_check(*args, **kwargs):
+        checks.append(1)
+        return real_aliases(*args, **kwargs)
+
+    monkeypatch.setattr(voc.schema, "apply_aliases", counting_check)  # every full validation starts here
     prof = voc.profile_customers(h)
     personas = voc.assign_personas(h)
     model = voc.discover_issues(h, n_issues=4)
@@ -202,6 +212,7 @@ def test_chain_runs_the_analyzer_once(synth, nlp, monkeypatch):
     queue = _quiet(build_repair_queue, h, assignment=model)
     X, y = churn_features(h, as_of=h.as_of - pd.Timedelta(days=90), horizon_days=60)
     assert len(calls) == 1 and h.n_analyzer_runs == 1
+    assert checks == []  # the tables were checked once, when the History was built
     assert h.profiles is h.profiles  # cached
     assert len(prof) == len(personas) and prof.index.equals(personas.index)
     assert isinstance(model, IssueModel) and set(model.assignment_["issue_id"]) <= set(model.issues_["issue_id"])

@@ -57,7 +57,7 @@ __all__ = ["TABLES", "History", "HistoryWarning", "read_frame"]
 
 #: The tables of a history, in order.
 TABLES: tuple[str, ...] = ("feedback", "contacts", "events", "customers")
-_READ_SUFFIXES = (".parquet", ".csv", ".tsv", ".jsonl", ".json")
+_READ_SUFFIXES = (".parquet", ".csv", ".tsv", ".jsonl", ".json", ".xlsx")
 _META = "history.json"
 _FORMAT_VERSION = 1
 
@@ -67,36 +67,16 @@ class HistoryWarning(UserWarning):
 
 
 def read_frame(path: str | Path, encoding: str | None = None) -> pd.DataFrame:
-    """Read one table by extension: CSV / TSV (UTF-8 with or without BOM, else GB18030), JSONL / JSON, Parquet.
-
-    Identifier columns are read as text so that long ids keep every digit.
+    """Read one customer table with :func:`voc.tables.read_frame`, identifier columns as text
+    (long ids keep every digit).
 
     Raises:
         ValueError: Unknown extension, missing file or unreadable content.
     """
-    p = Path(path)
-    suffix = p.suffix.lower()
-    if suffix not in _READ_SUFFIXES:
-        raise ValueError(f"{p}: unsupported file type {suffix!r} (use one of {list(_READ_SUFFIXES)})")
-    if not p.is_file():
-        raise ValueError(f"{p}: no such file")
+    from voc.tables import read_frame as read_any
+
     ids = {c: str for c in ("customer_id", "order_id", "order_no", "user_id", "订单号", "phone", "phone_masked")}
-    try:
-        if suffix in (".csv", ".tsv"):
-            sep = "\t" if suffix == ".tsv" else ","
-            codecs = [encoding] if encoding else ["utf-8-sig", "gb18030"]
-            for i, codec in enumerate(codecs):
-                try:
-                    return pd.read_csv(p, sep=sep, encoding=codec, dtype=ids)
-                except UnicodeDecodeError:
-                    if i == len(codecs) - 1:
-                        raise
-        if suffix in (".jsonl", ".json"):
-            return pd.read_json(p, lines=suffix == ".jsonl", dtype=ids)
-        return pd.read_parquet(p)
-    except (ValueError, OSError, ImportError) as e:
-        raise ValueError(f"{p}: could not read: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}") from e
-    raise AssertionError("unreachable")  # pragma: no cover
+    return read_any(path, encoding, dtype=None if Path(path).suffix.lower() == ".parquet" else ids)
 
 
 def _columns_for(columns: Mapping[str, Any] | None, table: str) -> dict[str, str]:

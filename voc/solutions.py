@@ -106,21 +106,18 @@ def _bool(v: Any) -> bool | None:
 
 
 def _read(path: str | Path) -> pd.DataFrame:
+    """A solution table by extension (:func:`voc.tables.read_frame`, ``case_id`` as text)."""
+    from voc.tables import READERS, read_frame
+
     p = Path(path)
     if not p.is_file():
         raise FileNotFoundError(f"{path}: no such file")
     suffix = p.suffix.lower()
-    if suffix in (".csv", ".tsv"):
-        return pd.read_csv(p, sep="\t" if suffix == ".tsv" else ",", dtype={"case_id": str})
-    if suffix in (".jsonl", ".json"):
-        return pd.read_json(p, lines=suffix == ".jsonl")
-    if suffix == ".parquet":
-        return pd.read_parquet(p)
-    if suffix in (".xlsx", ".xls"):
-        return pd.read_excel(p)
-    raise ValueError(
-        f"{path}: unsupported solution table type {suffix!r} (use .csv, .jsonl, .parquet, .xlsx)"
-    )
+    if suffix not in READERS:
+        raise ValueError(
+            f"{path}: unsupported solution table type {suffix!r} (use .csv, .jsonl, .parquet, .xlsx)"
+        )
+    return read_frame(p, dtype=None if suffix == ".parquet" else {"case_id": str})
 
 
 def _solution_key(s: str) -> str:
