@@ -307,3 +307,13 @@ def test_issue_model_fit_history(hist):
     assert model.assignment_.index.isin(hist.feedback.index).all()
     assert model.issues_["n_customers"].sum() > 0
     assert not Path("issue_model.json").exists()
+
+
+def test_journey_paths_takes_a_history(synth, hist):
+    from voc.journey import journey_paths
+
+    old = _quiet(journey_paths, synth["feedback"], synth["contacts"], synth["events"], synth["customers"])
+    new = journey_paths(hist)
+    pd.testing.assert_frame_equal(new, old)
+    with pytest.raises(ValueError, match="contacts and events are required"):
+        journey_paths(synth["feedback"])
