@@ -300,7 +300,7 @@ class History:
             if "sentiment" not in fb.columns:
                 from voc.frame import analyze_frame
 
-                fb = analyze_frame(fb, text_col="text", nlp=self.nlp, progress=len(fb) >= 5000)
+                fb = analyze_frame(fb, text_col="text", nlp=self.nlp)
                 self.n_analyzer_runs += 1
                 fb.attrs[VALIDATED_ATTR] = "feedback"
             self._analyzed = fb
