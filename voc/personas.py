@@ -68,6 +68,7 @@ import pandas as pd
 
 from voc.customers import CONTACT_FEEDBACK_CHANNELS, ensure_analyzed
 from voc.history import History
+from voc.schema import parse_list
 
 __all__ = [
     "DEFAULT_MAP",
@@ -320,9 +321,7 @@ def _occurrences(
                 continue
             if col in _LIST_FIELDS:
                 if col not in exploded:
-                    exploded[col] = fb[col].map(
-                        lambda v: v if isinstance(v, (list, tuple, np.ndarray)) else []
-                    )
+                    exploded[col] = fb[col].map(parse_list)
                 mask = exploded[col].map(lambda v, c=code: c in v)
             else:
                 mask = fb[col] == code

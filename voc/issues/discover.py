@@ -19,6 +19,7 @@ from voc.customers import ensure_analyzed
 from voc.history import History
 from voc.issues.space import TextSpace
 from voc.issues.vocab import TextNormalizer
+from voc.schema import parse_list
 
 __all__ = ["IssueModel", "discover_issues", "problem_rows"]
 
@@ -555,10 +556,6 @@ def _domains(rows: pd.DataFrame) -> list[Any] | None:
         return None
 
     def main(v: Any) -> str | None:
-        if hasattr(v, "tolist") and not isinstance(v, str):
-            v = v.tolist()
-        if isinstance(v, (list, tuple)):
-            return next((str(a) for a in v if a and str(a) != "other"), None)
-        return None
+        return next((a for a in parse_list(v) if a != "other"), None)
 
     return [main(v) for v in rows["aspects"]]
