@@ -22,6 +22,7 @@ from voc.customers import (
 )
 from voc.history import History
 from voc.personas import _REASON_CODES
+from voc.schema import as_timestamp
 
 #: Non-complaint reason codes (seed 000) turned into ``reason_<code>`` counts (those of :mod:`voc.personas`).
 REASON_CODES: tuple[str, ...] = _REASON_CODES
@@ -88,12 +89,10 @@ INFO_COLUMNS: tuple[str, ...] = ("monetary", "frequency", "last_order", "problem
 
 # --------------------------------------------------------------------------- features
 def _as_of(value: Any) -> pd.Timestamp:
+    """A required snapshot time as a naive timestamp (:func:`voc.schema.as_timestamp`)."""
     if value is None:
         raise ValueError("as_of is required (a date or timestamp)")
-    ts = pd.Timestamp(value)
-    if ts.tz is not None:
-        ts = ts.tz_convert(None)
-    return ts
+    return as_timestamp(value)
 
 
 def _before(df: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:

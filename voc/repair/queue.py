@@ -19,6 +19,7 @@ from voc.history import History
 from voc.repair._common import _RANK, STAGE_ZH, _id_str, _is_missing, _pair_cosine, _text_vectors
 from voc.repair.identity import resolve_identities
 from voc.repair.signals import EVENT_SEVERITY, collect_signals
+from voc.schema import as_timestamp, default_as_of
 
 __all__ = [
     "STATUS_FACTOR",
@@ -323,7 +324,8 @@ def build_repair_queue(
         profiles: :func:`voc.customers.profile_customers` output (for ``monetary``).
         issue_col: Column of ``feedback`` / ``contacts`` naming the issue.
         assignment: :func:`voc.issues.discover_issues` output (issue per text).
-        as_of: Reference time for MOT (default: the latest signal).
+        as_of: Reference time for MOT (default: ``History.as_of``, or the latest timestamp of
+            the inputs, :func:`voc.schema.default_as_of`).
         include_resolved: Keep resolved items (``False``: only the work to do).
         max_gap_days: Longest gap between two rows of one item (but see ``recur_days``).
         recur_days: Recurring episodes of one problem join the item up to this many days
@@ -421,9 +423,8 @@ def build_repair_queue(
         recur_days=recur_days,
     )
     sig = sig[sig["item_id"] >= 0]
-    if as_of is None:
-        as_of = sig["timestamp"].max()
-    as_of = pd.Timestamp(as_of)
+    # the one default (voc.schema.default_as_of): the latest timestamp of the inputs
+    as_of = default_as_of([sig, contacts, events]) if as_of is None else as_timestamp(as_of)
     value = _value_pct(events, profiles)
     churn_at: dict[Any, Any] = {}
     ev_sig = sig[(sig["source"] == "event") & sig["text"].str.startswith("churn")]
