@@ -23,17 +23,20 @@ Input schemas (pandas DataFrames; extra columns are kept and ignored):
 * ``customers`` (optional) -- ``customer_id``; optional ``signup_date``
   (datetime), ``verified`` (bool, 实名认证) and any attributes.
 
-Validation (:func:`validate_feedback` & co.) raises ``ValueError`` naming the
+The way in is :class:`voc.History` (tables checked once by :mod:`voc.schema`, one ``as_of``,
+the analyzer run once): ``profile_customers(history)``. Validation (:func:`voc.schema.validate`;
+:func:`validate_feedback` & co. for the old signature) raises ``ValueError`` naming the
 missing column or the column with a bad dtype; row-level problems (unparseable
 timestamp, missing id, non-numeric amount ...) never drop a row: they are
 written to a ``validation_error`` column, the row is left out of the
 computation, and a warning says how many rows were affected.
 
 Example:
+    >>> import voc
     >>> from voc.synthetic import generate_history
-    >>> from voc.customers import profile_customers
-    >>> h = generate_history(n_customers=300, seed=1)
-    >>> prof = profile_customers(h["feedback"], h["contacts"], h["events"], h["customers"])
+    >>> g = generate_history(n_customers=300, seed=1)
+    >>> h = voc.History.from_frames(g["feedback"], g["contacts"], g["events"], g["customers"])
+    >>> prof = profile_customers(h)
     >>> int(prof["silent"].sum()) > 0
     True
     >>> sorted(prof["problem_level"].unique().tolist())
