@@ -1,6 +1,7 @@
 """Flat memory while streaming: analyze N texts (1M by default) through ``nlp.pipe``.
 
     python benchmarks/bench_memory.py [--n 1000000] [--every 50000] [--json-out FILE]
+    python benchmarks/bench_memory.py --frame [--n 1000000] [--chunksize 20000]
 
 Texts are generated lazily by cycling the ``voc_zh`` corpus texts with a counter
 suffix (every text distinct, so no cache can help); every 997th item is a bad input
@@ -10,6 +11,11 @@ nor the results are ever held in a list. RSS (``/proc/self/status`` VmRSS) is sa
 every ``--every`` texts; the script prints the series and the least-squares slope in
 MB per 100k texts over the samples after the first (the first includes warm-up:
 lazy tokenizer tables, OpenCC, allocator arenas).
+
+``--frame``: ``voc.analyze_frame`` of an N-row DataFrame (the same texts), whose result columns
+are kept: RSS is sampled by a thread every 0.5 s; the script prints the RSS growth per row of
+the returned frame (what keeping the results costs) and the peak above the final RSS (what the
+streaming itself costs on top, bounded by ``--chunksize`` rows of records).
 """
 
 from __future__ import annotations
@@ -59,8 +65,56 @@ def slope(xs: list[float], ys: list[float]) -> float:
     return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / den if den else 0.0
 
 
+def frame_run(args: argparse.Namespace, base: list[str]) -> None:
+    """``analyze_frame`` of ``args.n`` rows: RSS per kept row and the streaming overhead."""
+    import threading
+
+    import pandas as pd
+
+    import voc
+
+    nlp = voc.load()
+    voc.analyze_frame(pd.DataFrame({"text": base[:2000]}), nlp=nlp, progress=False)  # warm-up
+    df = pd.DataFrame({"text": list(generate(base, args.n))})
+    gc.collect()
+    before = rss_mb()
+    samples: list[float] = []
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.5):
+            samples.append(rss_mb())
+
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+    t0 = time.perf_counter()
+    out = voc.analyze_frame(df, nlp=nlp, progress=False, chunksize=args.chunksize)
+    seconds = time.perf_counter() - t0
+    done.set()
+    thread.join()
+    gc.collect()
+    after = rss_mb()
+    peak = max([*samples, after])
+    res = {
+        "n": args.n,
+        "chunksize": args.chunksize,
+        "seconds": round(seconds, 1),
+        "rows_per_s": round(args.n / seconds, 1),
+        "rss_input_mb": round(before, 1),
+        "rss_after_mb": round(after, 1),
+        "kb_per_row": round((after - before) * 1024 / args.n, 3),
+        "peak_above_final_mb": round(peak - after, 1),
+        "rows_out": len(out),
+    }
+    print(json.dumps(res))
+    if args.json_out:
+        Path(args.json_out).write_text(json.dumps(res, indent=1), encoding="utf-8")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--frame", action="store_true", help="measure analyze_frame with its results kept")
+    ap.add_argument("--chunksize", type=int, default=20_000, help="analyze_frame chunksize (--frame)")
     ap.add_argument("--n", type=int, default=1_000_000, help="texts to analyze")
     ap.add_argument("--every", type=int, default=50_000, help="RSS sampling interval (texts)")
     ap.add_argument("--batch-size", type=int, default=256)
@@ -70,6 +124,9 @@ def main() -> None:
     from voc.datasets import load_frame
 
     base = [t for t in load_frame("voc_zh")["text"].tolist() if isinstance(t, str)]
+    if args.frame:
+        frame_run(args, base)
+        return
     rss_start = rss_mb()
     import voc
 

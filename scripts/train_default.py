@@ -1,6 +1,6 @@
 """Train the default models shipped in voc/data/model/ from corpora/ only.
 
-    python scripts/train_default.py [--out voc/data/model]
+    python scripts/train_default.py [--out voc/data/model] [--contrast] [--negation] [--calibrate-sentiment]
 
 - sentiment: public review sets (train splits) + NLPCC 2013 Weibo (emotion mapped to polarity)
   + the authored corpus (the only source of much neutral text), one shared vectorizer "A".
@@ -11,6 +11,11 @@
 - Every task also learns from the hand-labelled real texts of ``voc_real_zh`` (train split),
   repeated ``w`` times; ``w`` and the regularisation ``C`` are chosen per task on the **real**
   dev split, and so are the cue strength (beta) and multi-label thresholds.
+- ``--contrast`` / ``--negation``: vectorizer "A" (sentiment and emotion) also sees the clause after
+  但是/不过… (:func:`voc.features.contrast_augment`) and ``¬``-marked negation scopes
+  (:func:`voc.features.negation_augment`); leave-one-domain-out results in docs/CROSS_DOMAIN.md.
+- ``--calibrate-sentiment``: fit a temperature for sentiment on the real dev split
+  (``Analyzer(temperature=...)``); off by default (it did not help on held-out domains).
 Test-split scores are printed and written to docs/ACCURACY.md by scripts/evaluate_default.py.
 """
 
@@ -23,6 +28,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -127,11 +133,39 @@ def balanced_sentiment_rows(public: pd.DataFrame, weak: pd.DataFrame, hand: pd.D
                      + [hand[["text", "sentiment"]]] * BALANCED_REAL_WEIGHT, ignore_index=True)
 
 
-def sentiment_vectorizer(texts: list[str], contrast: bool = False, max_features: int = 150_000) -> CharNgramVectorizer:
-    """The sentiment feature extractor (char 1-3-grams; ``contrast``: clause after 但是/不过… repeated)."""
+def sentiment_vectorizer(texts: list[str], contrast: bool = False, max_features: int = 150_000,
+                         negation: bool = False) -> CharNgramVectorizer:
+    """The sentiment feature extractor (char 1-3-grams; ``contrast``: clause after 但是/不过… repeated;
+    ``negation``: ``¬``-marked negation scopes)."""
     vec = make_vectorizer(max_features=max_features, min_df=2)
-    vec.set_params(contrast=contrast)
+    vec.set_params(contrast=contrast, negation=negation)
     return vec.fit(texts)
+
+
+def fit_temperature(p: np.ndarray, classes: list[str], gold: list[str],
+                    grid: np.ndarray | None = None) -> float:
+    """The temperature minimising the negative log-likelihood of ``gold`` under ``p`` (grid search).
+
+    Args:
+        p: Model probabilities, shape ``(n, len(classes))``.
+        classes: Column labels of ``p``.
+        gold: Gold label per row (rows whose label is not in ``classes`` are ignored).
+        grid: Candidate temperatures (default 0.5 to 4 in steps of 0.05).
+
+    Raises:
+        ValueError: No row has a gold label among ``classes``.
+    """
+    from voc.pipeline import scale_temperature
+
+    idx = {c: j for j, c in enumerate(classes)}
+    rows = [i for i, g in enumerate(gold) if g in idx]
+    if not rows:
+        raise ValueError("no gold label among the model's classes")
+    cols = np.array([idx[gold[i]] for i in rows])
+    p = np.asarray(p)[rows]
+    grid = np.arange(0.5, 4.0001, 0.05) if grid is None else grid
+    nll = [-np.log(np.clip(scale_temperature(p, t)[np.arange(len(rows)), cols], 1e-12, 1)).mean() for t in grid]
+    return float(round(grid[int(np.argmin(nll))], 3))
 
 
 def main() -> None:
@@ -142,6 +176,12 @@ def main() -> None:
     ap.add_argument("--sentiment-recipe", choices=("shipped", "balanced"), default="shipped",
                     help="balanced: capped multi-domain mix with weak neutral text and contrast-clause features "
                          "(docs/CROSS_DOMAIN.md)")
+    ap.add_argument("--contrast", action="store_true",
+                    help="vectorizer A (sentiment, emotion) repeats the clause after 但是/不过/就是…")
+    ap.add_argument("--negation", action="store_true",
+                    help="vectorizer A (sentiment, emotion) marks the scope of 不/没/没有/别/未/无")
+    ap.add_argument("--calibrate-sentiment", action="store_true",
+                    help="fit a sentiment temperature on the real dev split (Analyzer(temperature=...))")
     args = ap.parse_args()
     t0 = time.time()
     tax = load_taxonomy()
@@ -165,7 +205,9 @@ def main() -> None:
     print(f"data: voc_zh train {len(vt)}, voc_real_zh train {len(rt)} (dev {len(dev_texts)}), "
           f"public sentiment {len(pt)}, nlpcc emotion {len(et)} ({time.time() - t0:.0f}s)")
 
-    vec_a = make_vectorizer(max_features=args.max_features_a, min_df=2).fit(pt + vt * CORPUS_WEIGHT + rt * 2)
+    vec_a = make_vectorizer(max_features=args.max_features_a, min_df=2)
+    vec_a.set_params(contrast=args.contrast, negation=args.negation)
+    vec_a.fit(pt + vt * CORPUS_WEIGHT + rt * 2)
     vec_b = make_vectorizer(max_features=args.max_features_b, min_df=2).fit(vt + rt)
 
     def dev_f1(clf: SklearnTextClassifier, task: str) -> float:
@@ -190,7 +232,7 @@ def main() -> None:
         bal = balanced_sentiment_rows(pub, full, real_train.iloc[:0])
         bx = clean(bal["text"])
         vec_s = sentiment_vectorizer(bx + vt * CORPUS_WEIGHT + rt * BALANCED_REAL_WEIGHT, contrast=True,
-                                     max_features=args.max_features_a)
+                                     negation=args.negation, max_features=args.max_features_a)
         variants["sentiment"] = [("balanced+contrast", bx, list(bal["sentiment"]), vec_s)]
         print(f"balanced sentiment mix: {len(bx)} rows {bal['sentiment'].value_counts().to_dict()}")
     grids = {"sentiment": ((2.0, 4.0), (2, 4)), "emotion": ((1.0, 2.0, 4.0), REAL_WEIGHTS)}
@@ -259,7 +301,12 @@ def main() -> None:
         changed = {c: t for c, t in per.items() if t != base}
         thresholds[task] = per if changed else base
         print(f"  {task}: per-label thresholds {changed or 'none changed'} -> dev macro-F1 {best_f1:.3f}")
-    nlp = Analyzer(comps, blend=blend, thresholds=thresholds)
+    temperature = {}
+    if args.calibrate_sentiment:
+        classes, p_dev = Analyzer(comps, use_lexicon=False).predict_proba("sentiment", dev_texts)
+        temperature["sentiment"] = fit_temperature(p_dev, classes, list(real_dev["sentiment"]))
+        print(f"  sentiment temperature on the real dev split: {temperature['sentiment']}")
+    nlp = Analyzer(comps, blend=blend, thresholds=thresholds, temperature=temperature)
     out = Path(args.out)
     nlp.to_disk(out)
     size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
@@ -267,7 +314,8 @@ def main() -> None:
             "trained_on": {"voc_zh_train": len(vt), "voc_real_zh_train": len(rt), "public_sentiment_train": len(pt),
                            "weak_sentiment_rows": len(wt),
                            "nlpcc_emotion_train": len(et)},
-            "blend": blend, "thresholds": thresholds, "size_bytes": size}
+            "blend": blend, "thresholds": thresholds, "temperature": temperature,
+            "features_a": {"contrast": args.contrast, "negation": args.negation}, "size_bytes": size}
     (out / "training.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
     print(f"saved to {out} ({size / 1e6:.1f} MB) in {time.time() - t0:.0f}s")
 

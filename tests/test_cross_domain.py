@@ -14,7 +14,7 @@ import pytest
 from sklearn.metrics import f1_score
 
 from voc.datasets import load_frame
-from voc.features import CONTRAST_WORDS, CharNgramVectorizer, contrast_augment
+from voc.features import CONTRAST_WORDS, CharNgramVectorizer, contrast_augment, negation_augment
 from voc.models.sklearn import SklearnTextClassifier, load_group, save_group
 from voc.pipeline import Analyzer
 
@@ -94,3 +94,76 @@ def test_contrast_sentences_on_held_out_real_text(nlp, real_test):
         s = r.sentiment.scores
         pred.append("positive" if s["positive"] > s["negative"] else "negative")
     assert f1_score(list(sub["sentiment"]), pred, average="macro") >= 0.82
+
+
+@pytest.mark.parametrize("text,token", [("房间不太好", "¬太好"), ("没有不满意的地方", "¬不满意"),
+                                        ("别买，很差", "¬买"), ("未收到货", "¬收到货")])
+def test_negation_augment_marks_the_scope(text, token):
+    out = negation_augment(text)
+    assert out.startswith(text)
+    assert token in out[len(text):].split()
+
+
+@pytest.mark.parametrize("text", ["很好用", "还不错", "不过如此", "无论如何", "", "不"])
+def test_negation_augment_leaves_texts_without_a_negated_scope(text):
+    assert negation_augment(text) == text
+
+
+def test_negation_separates_negated_praise_and_round_trips(tmp_path):
+    texts = ["不太好", "很好", "不满意", "满意", "好", "不好"]
+    plain = CharNgramVectorizer(min_df=1).fit(texts)
+    neg = CharNgramVectorizer(min_df=1, negation=True).fit(texts)
+    assert plain.ngram_key != neg.ngram_key
+    assert CharNgramVectorizer().negation is False  # shipped models keep their features
+
+    def sim(vec, a, b):
+        X = vec.transform([a, b]).toarray()
+        return float(X[0] @ X[1])
+
+    assert sim(neg, "不太好", "很好") < sim(plain, "不太好", "很好")
+    clf = SklearnTextClassifier(vectorizer=neg).fit(TEXTS, LABELS)
+    save_group(tmp_path / "m", {"sentiment": clf})
+    back = load_group(tmp_path / "m")["sentiment"]
+    assert back.vectorizer_.negation is True
+    np.testing.assert_allclose(back.predict_proba(TEXTS), clf.predict_proba(TEXTS), rtol=1e-5)
+
+
+def test_temperature_softens_sentiment_and_round_trips(tmp_path):
+    clf = SklearnTextClassifier(vectorizer=CharNgramVectorizer(min_df=1).fit(TEXTS)).fit(TEXTS, LABELS)
+    base = Analyzer({"sentiment": clf}, use_lexicon=False)
+    warm = Analyzer({"sentiment": clf}, use_lexicon=False, temperature={"sentiment": 3.0})
+    _, p0 = base.predict_proba("sentiment", TEXTS)
+    _, p1 = warm.predict_proba("sentiment", TEXTS)
+    np.testing.assert_allclose(p1.sum(axis=1), 1.0)
+    assert (p0.argmax(axis=1) == p1.argmax(axis=1)).all()  # same decisions, less confident
+    assert (np.abs(p1 - 0.5).max(axis=1) <= np.abs(p0 - 0.5).max(axis=1) + 1e-12).all()
+    warm.to_disk(tmp_path / "a")
+    back = Analyzer.from_disk(tmp_path / "a")
+    assert back.temperature == {"sentiment": 3.0}
+    np.testing.assert_allclose(back.predict_proba("sentiment", TEXTS)[1], p1, rtol=1e-6)
+    base.to_disk(tmp_path / "b")
+    assert "temperature" not in (tmp_path / "b" / "config.json").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("bad", [0, -1.0, float("nan"), "2", True])
+def test_temperature_rejects_non_positive_numbers(bad):
+    with pytest.raises(ValueError, match="temperature"):
+        Analyzer({}, use_lexicon=False, temperature={"sentiment": bad})
+
+
+def test_fit_temperature_recovers_the_temperature_that_made_the_probabilities():
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    from train_default import fit_temperature
+
+    from voc.pipeline import scale_temperature
+
+    rng = np.random.default_rng(0)
+    true = rng.dirichlet([1.0, 1.0, 1.0], size=4000)  # calibrated probabilities
+    gold = [["a", "b", "c"][rng.choice(3, p=row)] for row in true]
+    sharp = scale_temperature(true, 0.5)  # an over-confident model
+    assert abs(fit_temperature(sharp, ["a", "b", "c"], gold) - 2.0) <= 0.25
+    with pytest.raises(ValueError):
+        fit_temperature(sharp, ["a", "b", "c"], ["x"] * len(gold))

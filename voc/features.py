@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["CharNgramVectorizer", "SparseRows", "EstimatorParams", "contrast_augment"]
+__all__ = ["CharNgramVectorizer", "SparseRows", "EstimatorParams", "contrast_augment", "negation_augment"]
 
 BASE = 0x110000  # number of Unicode code points
 SEP = 0  # code point used between texts (NUL never survives normalization)
@@ -223,6 +223,53 @@ def contrast_augment(text: str) -> str:
     return f"{text} {tail}" if len(tail) >= 2 else text
 
 
+#: Negators whose scope :func:`negation_augment` marks (longest first: 没有 before 没).
+NEGATORS = ("没有", "不", "没", "别", "未", "无")
+#: Words that start with a negator but do not negate what follows (不错 is praise, 不过 a contrast).
+NOT_NEGATING = ("不错", "不过", "不仅", "不但", "不管", "不论", "不断", "不少", "不久", "不同", "不得不", "无论",
+                "无数", "别人", "别的", "别家", "别处", "未来", "没有之一")
+NEG_MARK = "¬"
+_SCOPE_STOP = frozenset(" ，,。.！!？?～~、；;：:…\n\t") | frozenset(NEG_MARK)
+
+
+def negation_augment(text: str, scope: int = 3) -> str:
+    """``text`` plus, after a space, one token per negation: ``¬`` and the 1-``scope`` chars that follow
+    不/没/没有/别/未/无 (up to the end of the clause).
+
+    The ``¬``-prefixed n-grams (``¬太好``, ``¬太``) let a linear model tell "不太好" from "好"; the
+    original text is kept, so nothing is lost. Words such as 不错 / 不过 / 无论 (:data:`NOT_NEGATING`)
+    do not count, and a negator inside an earlier scope is not marked again except as part of it
+    ("没有不满意" gives ``¬不满意``: the double negation is a feature of its own).
+
+    Example:
+        >>> negation_augment("房间不太好")
+        '房间不太好 ¬太好'
+        >>> negation_augment("没有不满意的地方")
+        '没有不满意的地方 ¬不满意'
+        >>> negation_augment("还不错")
+        '还不错'
+    """
+    if not any(n in text for n in NEGATORS):
+        return text
+    tokens, i, n = [], 0, len(text)
+    while i < n:
+        if text.startswith(NOT_NEGATING, i):
+            i += next(len(w) for w in NOT_NEGATING if text.startswith(w, i))
+            continue
+        neg = next((w for w in NEGATORS if text.startswith(w, i)), None)
+        if neg is None:
+            i += 1
+            continue
+        j = i + len(neg)
+        k = j
+        while k < n and k - j < scope and text[k] not in _SCOPE_STOP:
+            k += 1
+        if k > j:
+            tokens.append(NEG_MARK + text[j:k])
+        i = max(k, i + 1)
+    return f"{text} {' '.join(tokens)}" if tokens else text
+
+
 def _decode(gram_id: int) -> str:
     chars = []
     while gram_id:
@@ -241,6 +288,8 @@ class CharNgramVectorizer(EstimatorParams):
         sublinear_tf: Use ``1 + log(tf)``.
         lowercase: Lowercase texts first.
         contrast: Append the clause after a contrast word to each text (:func:`contrast_augment`).
+        negation: Append a ``¬``-marked token for the scope of each negator (:func:`negation_augment`),
+            so that 不太好 and 好 share fewer features. Off by default (the shipped models do not use it).
 
     Attributes:
         vocabulary_ids_: Sorted int64 ids of the kept n-grams; column ``j`` is id ``j``.
@@ -249,13 +298,14 @@ class CharNgramVectorizer(EstimatorParams):
 
     def __init__(self, ngram_range: tuple[int, int] = (1, 3), max_features: int | None = 200_000,
                  min_df: int = 2, sublinear_tf: bool = True, lowercase: bool = True,
-                 contrast: bool = False) -> None:
+                 contrast: bool = False, negation: bool = False) -> None:
         self.ngram_range = ngram_range
         self.max_features = max_features
         self.min_df = min_df
         self.sublinear_tf = sublinear_tf
         self.lowercase = lowercase
         self.contrast = contrast
+        self.negation = negation
 
     def _prep(self, texts: Sequence[str]) -> list[str]:
         if isinstance(texts, str):
@@ -266,6 +316,8 @@ class CharNgramVectorizer(EstimatorParams):
         out = [t.lower() if self.lowercase else t for t in texts]
         if getattr(self, "contrast", False):
             out = [contrast_augment(t) for t in out]
+        if getattr(self, "negation", False):
+            out = [negation_augment(t) for t in out]
         return [t.replace("\x00", " ") if "\x00" in t else t for t in out]
 
     def fit(self, texts: Sequence[str], y: object = None) -> CharNgramVectorizer:
@@ -308,6 +360,7 @@ class CharNgramVectorizer(EstimatorParams):
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state["_table"] = None  # derived; rebuilt after unpickling
+        state.pop("_nested", None)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -329,7 +382,8 @@ class CharNgramVectorizer(EstimatorParams):
     @property
     def ngram_key(self) -> tuple:
         """Vectorizers with equal keys produce the same :meth:`ngrams`."""
-        return (tuple(self.ngram_range), bool(self.lowercase), bool(getattr(self, "contrast", False)))
+        return (tuple(self.ngram_range), bool(self.lowercase), bool(getattr(self, "contrast", False)),
+                bool(getattr(self, "negation", False)))
 
     def transform(self, texts: Sequence[str]) -> Any:
         """L2-normalised TF-IDF ``scipy.sparse.csr_matrix``, shape ``(len(texts), len(vocabulary_ids_))``."""
@@ -341,13 +395,51 @@ class CharNgramVectorizer(EstimatorParams):
 
     def transform_rows(self, doc: np.ndarray, ids: np.ndarray, n_docs: int) -> SparseRows:
         """:meth:`transform_ngrams` as numpy arrays (:class:`SparseRows`; no scipy)."""
+        return self.weight_counts(*self.count_ngrams(doc, ids, n_docs))
+
+    def count_ngrams(self, doc: np.ndarray, ids: np.ndarray, n_docs: int) -> tuple[np.ndarray, np.ndarray,
+                                                                                     np.ndarray, int]:
+        """Term counts of precomputed :meth:`ngrams`: ``(row, column, count, n_docs)``, sorted by row, column."""
         n_cols = len(self.vocabulary_ids_)
         pos = self._lookup(ids) if n_cols else np.full(len(ids), -1, dtype=np.int64)
         hit = pos >= 0
         # (doc, column) pairs, sorted and counted: CSR with sorted indices and summed duplicates
         keys, counts = np.unique(doc[hit] * n_cols + pos[hit], return_counts=True)
         row_of = keys // n_cols if n_cols else keys
-        indices = (keys - row_of * n_cols).astype(np.int32)
+        return row_of, keys - row_of * n_cols, counts, n_docs
+
+    def nested_columns(self, parent: CharNgramVectorizer) -> np.ndarray | None:
+        """For a vocabulary contained in ``parent``'s (same n-grams): own column of each of ``parent``'s
+        columns (``-1`` where absent), else ``None``. Lets :meth:`subset_counts` reuse ``parent``'s counts."""
+        cache = self.__dict__.setdefault("_nested", {})
+        key = id(parent)
+        if key not in cache or cache[key][0] is not parent.vocabulary_ids_ or cache[key][1] is not self.vocabulary_ids_:
+            own, theirs = self.vocabulary_ids_, parent.vocabulary_ids_
+            remap = None
+            if parent.ngram_key == self.ngram_key and len(own) <= len(theirs):
+                where = np.searchsorted(theirs, own)
+                if len(own) == 0 or (where.max() < len(theirs) and np.array_equal(theirs[where], own)):
+                    remap = np.full(len(theirs), -1, dtype=np.int64)
+                    remap[where] = np.arange(len(own))
+            cache[key] = (parent.vocabulary_ids_, self.vocabulary_ids_, remap)
+        return cache[key][2]
+
+    @staticmethod
+    def subset_counts(counts: tuple[np.ndarray, np.ndarray, np.ndarray, int],
+                      remap: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+        """A parent vectorizer's :meth:`count_ngrams` relabelled to a nested vocabulary (:meth:`nested_columns`).
+
+        Both vocabularies are sorted by n-gram id, so the relabelling keeps the column order.
+        """
+        row_of, cols, cnt, n_docs = counts
+        own = remap[cols]
+        keep = own >= 0
+        return row_of[keep], own[keep], cnt[keep], n_docs
+
+    def weight_counts(self, row_of: np.ndarray, cols: np.ndarray, counts: np.ndarray, n_docs: int) -> SparseRows:
+        """L2-normalised TF-IDF rows from :meth:`count_ngrams`."""
+        n_cols = len(self.vocabulary_ids_)
+        indices = cols.astype(np.int32)
         lengths = np.bincount(row_of, minlength=n_docs)
         indptr = np.zeros(n_docs + 1, dtype=np.int32)
         np.cumsum(lengths, out=indptr[1:])

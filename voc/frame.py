@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import threading
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from itertools import islice
 from typing import Any
 
 import pandas as pd
@@ -50,6 +51,11 @@ def default_analyzer() -> Any:
 
 
 def _records(nlp: Any, texts: Iterable[Any], batch_size: int, total: int, progress: bool | None) -> list[dict]:
+    return list(_iter_records(nlp, texts, batch_size, total, progress))
+
+
+def _iter_records(nlp: Any, texts: Iterable[Any], batch_size: int, total: int,
+                  progress: bool | None) -> Iterator[dict]:
     results = nlp.pipe(texts, batch_size=batch_size)
     if progress is None:
         progress = total >= 5000
@@ -57,17 +63,20 @@ def _records(nlp: Any, texts: Iterable[Any], batch_size: int, total: int, progre
         from tqdm.auto import tqdm
 
         results = tqdm(results, total=total, desc="voc", unit="text")
-    out = []
     for r in results:
         d = r.to_dict()
         d["evidence"] = r.evidence
-        out.append(d)
-    return out
+        yield d
 
 
 def analyze_frame(df: pd.DataFrame, text_col: str = "text", *, nlp: Any = None, batch_size: int = 256,
-                  progress: bool | None = None, suffix: str = "_pred", mask_input: bool = True) -> pd.DataFrame:
+                  progress: bool | None = None, suffix: str = "_pred", mask_input: bool = True,
+                  chunksize: int | None = 20_000) -> pd.DataFrame:
     """Analyze ``df[text_col]`` and return a copy of ``df`` with the result columns appended.
+
+    The texts stream through the analyzer; every ``chunksize`` rows the results become a
+    frame of their own, so the memory beyond the returned frame stays flat (no list of
+    per-row records for the whole input).
 
     Args:
         df: Input frame (not modified).
@@ -78,6 +87,7 @@ def analyze_frame(df: pd.DataFrame, text_col: str = "text", *, nlp: Any = None, 
         suffix: Appended to output column names that already exist in ``df`` (e.g. gold labels).
         mask_input: Mask PII (phones, ID cards, bank cards, e-mails) in the copied ``text_col`` too,
             so nothing exported from the result leaks it; ``False`` keeps the raw text.
+        chunksize: Rows turned into a frame at a time (``None``: all at once).
 
     Returns:
         The new frame, same index and row count as ``df``.
@@ -85,14 +95,27 @@ def analyze_frame(df: pd.DataFrame, text_col: str = "text", *, nlp: Any = None, 
     Raises:
         TypeError: ``df`` is not a DataFrame.
         KeyError: ``text_col`` is missing.
+        ValueError: ``chunksize`` is not a positive integer.
     """
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"analyze_frame expects a pandas DataFrame, got {type(df).__name__}")
     if text_col not in df.columns:
         raise KeyError(f"column {text_col!r} not in DataFrame; columns are {list(df.columns)}")
+    if chunksize is not None and (isinstance(chunksize, bool) or not isinstance(chunksize, int) or chunksize < 1):
+        raise ValueError(f"chunksize must be a positive integer or None, got {chunksize!r}")
     nlp = nlp or default_analyzer()
-    recs = _records(nlp, df[text_col].tolist(), batch_size, len(df), progress)
-    res = pd.DataFrame.from_records(recs, columns=list(OUTPUT_COLUMNS), index=df.index)
+    n = len(df)
+    step = chunksize or max(n, 1)
+    records = _iter_records(nlp, df[text_col], batch_size, n, progress)
+    columns: dict[str, list[Any]] = {c: [] for c in OUTPUT_COLUMNS}
+    for _ in range(0, n, step):  # one chunk of per-row records at a time; the columns keep the values only
+        chunk = list(islice(records, step))
+        for c, values in columns.items():
+            values.extend([d[c] for d in chunk])
+        del chunk
+    res = pd.DataFrame.from_records([], columns=list(OUTPUT_COLUMNS), index=df.index) if not n else \
+        pd.DataFrame(columns, index=df.index)
+    del columns
     clash = [c for c in res.columns if c in df.columns]
     if clash:
         warnings.warn(f"columns {clash} already exist; predictions are named with suffix {suffix!r}",
@@ -113,8 +136,11 @@ def mask_column(values: pd.Series) -> pd.Series:
     """
     from voc.privacy import mask_values
 
+    original = values.tolist()
+    masked = [o if type(m) is str and type(o) is str and m == o else m  # unchanged text: no second copy
+              for o, m in zip(original, mask_values(original), strict=True)]
     # a plain list and an object column: pandas' Arrow-backed strings cannot hold lone surrogates
-    return pd.Series(mask_values(values), index=values.index, dtype=object)
+    return pd.Series(masked, index=values.index, dtype=object)
 
 
 def analyze_batch(batch: dict[str, list[Any]], text_col: str = "text", nlp: Any = None) -> dict[str, list[Any]]:

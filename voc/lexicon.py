@@ -19,9 +19,11 @@ Example:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +38,14 @@ ASSERT, ASSERT_NOT, AT, BRANCH, IN, LITERAL, MAX_REPEAT, MIN_REPEAT, RANGE, SUBP
     for name in ("ASSERT", "ASSERT_NOT", "AT", "BRANCH", "IN", "LITERAL", "MAX_REPEAT", "MIN_REPEAT", "RANGE",
                  "SUBPATTERN")
 )
+ANY, NOT_LITERAL, NEGATE, CATEGORY, GROUPREF = (
+    getattr(_sre_constants, name) for name in ("ANY", "NOT_LITERAL", "NEGATE", "CATEGORY", "GROUPREF"))
+#: Zero-width assertions that behave the same at a text's edge and next to a newline.
+_EDGE_SAFE_AT = {getattr(_sre_constants, n) for n in ("AT_BOUNDARY", "AT_NON_BOUNDARY", "AT_UNI_BOUNDARY",
+                                                        "AT_UNI_NON_BOUNDARY", "AT_LOC_BOUNDARY",
+                                                        "AT_LOC_NON_BOUNDARY") if hasattr(_sre_constants, n)}
+#: Texts of a batch are scanned joined by this character (see :meth:`Lexicon.match_many`).
+JOIN = "\n"
 
 DEFAULT_PATH = Path(__file__).parent / "data" / "cues.tsv"
 
@@ -75,6 +85,7 @@ class Lexicon:
         self._compiled: dict[str, tuple[re.Pattern[str], list[Cue]]] = {}
         self._scanners: dict[str, _Scanner | None] = {}
         self._max_weight: dict[str, float] = {}
+        self._joined: dict[str, re.Pattern[str]] = {}
         by_task: dict[str, list[Cue]] = {}
         for cue in self.cues:
             by_task.setdefault(cue.task, []).append(cue)
@@ -87,8 +98,12 @@ class Lexicon:
                     raise ValueError(f"bad cue pattern for {task}/{cue.label}: {cue.pattern!r}: {e}") from e
                 parts.append(f"(?P<g{i}>{cue.pattern})")
             self._compiled[task] = (re.compile("|".join(parts), re.IGNORECASE), rows)
-            self._scanners[task] = _Scanner.build(parts)
+            self._scanners[task] = scanner = _Scanner.build(parts)
             self._max_weight[task] = max((c.weight for c in rows), default=0.0)
+            if all(_newline_safe(_sre_parse.parse(cue.pattern, re.IGNORECASE)) for cue in rows):
+                # one C-level scan of a whole batch; tried only where some cue can start
+                prefix = f"(?={scanner.candidates.pattern})" if scanner is not None else ""
+                self._joined[task] = re.compile(f"{prefix}(?:{'|'.join(parts)})", re.IGNORECASE)
 
     @classmethod
     def from_file(cls, path: str | Path) -> Lexicon:
@@ -135,6 +150,33 @@ class Lexicon:
             if cue is None:  # pragma: no cover - a nested named group cannot occur
                 continue
             out.append(CueMatch(cue.label, m.group(), m.start(), m.end(), cue.weight))
+        return out
+
+    def match_many(self, task: str, texts: Sequence[str]) -> list[list[CueMatch]]:
+        """:meth:`match_task` of every text in ``texts`` (same matches), in one scan when possible.
+
+        The texts are joined by a newline and scanned once, when no cue of ``task`` can match a
+        newline or depends on where the string starts or ends (``^``, ``$``): then a match can
+        neither cross from one text into the next nor differ at a text's edge. Otherwise, or when a
+        text contains a newline itself, each text is scanned on its own.
+        """
+        regex = self._joined.get(task)
+        joined = JOIN.join(texts)
+        if regex is None or joined.count(JOIN) != max(len(texts) - 1, 0):
+            return [self.match_task(task, t) for t in texts]
+        rows = self._compiled[task][1]
+        out: list[list[CueMatch]] = [[] for _ in texts]
+        found = list(regex.finditer(joined))
+        if not found:
+            return out
+        starts = list(accumulate((len(t) + 1 for t in texts[:-1]), initial=0))
+        k = 0
+        for m in found:
+            start = m.start()
+            k = bisect_right(starts, start, lo=k) - 1
+            base = starts[k]
+            cue = rows[int(m.lastgroup[1:])]  # type: ignore[index]
+            out[k].append(CueMatch(cue.label, m.group(), start - base, m.end() - base, cue.weight))
         return out
 
     def match(self, text: str) -> dict[str, list[CueMatch]]:
@@ -243,6 +285,55 @@ def _first_item(op: Any, av: Any) -> tuple[str, bool]:
     if op in (AT, ASSERT, ASSERT_NOT):  # zero-width: restricts, never consumes
         return "", True
     raise _Unknown
+
+
+def _newline_safe(seq: Any) -> bool:
+    """Whether a parsed pattern can never consume a newline nor test for the string's start or end."""
+    for op, av in seq:
+        if op is LITERAL:
+            if av == 10:
+                return False
+        elif op is ANY:  # no DOTALL: "." does not match a newline
+            continue
+        elif op is IN:
+            if _class_has_newline(av):
+                return False
+        elif op is BRANCH:
+            if not all(_newline_safe(b) for b in av[1]):
+                return False
+        elif op is SUBPATTERN:
+            if av[1] or av[2] or not _newline_safe(av[3]):  # inline flags (e.g. (?s)): not worked out
+                return False
+        elif op in (MAX_REPEAT, MIN_REPEAT):
+            if not _newline_safe(av[2]):
+                return False
+        elif op in (ASSERT, ASSERT_NOT):
+            if not _newline_safe(av[1]):
+                return False
+        elif op is AT:
+            if av not in _EDGE_SAFE_AT:  # ^ $ \A \Z
+                return False
+        elif op is not GROUPREF:  # NOT_LITERAL ([^x]) and anything else
+            return False
+    return True
+
+
+def _class_has_newline(items: Any) -> bool:
+    negate, hit = False, False
+    for op, av in items:
+        if op is NEGATE:
+            negate = True
+        elif op is LITERAL:
+            hit = hit or av == 10
+        elif op is RANGE:
+            hit = hit or av[0] <= 10 <= av[1]
+        elif op is CATEGORY:
+            name = str(av)
+            hit = hit or (("SPACE" in name or "LINEBREAK" in name) != ("NOT" in name)) or \
+                ("DIGIT" in name and "NOT" in name) or ("WORD" in name and "NOT" in name)
+        else:
+            return True
+    return hit != negate
 
 
 @lru_cache(maxsize=1)

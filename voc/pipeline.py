@@ -42,6 +42,7 @@ from voc import __version__
 from voc._input import CLIP_BACKOFF, clip_text, coerce_text
 from voc.lexicon import CueMatch, Lexicon
 from voc.models import registry
+from voc.results import _MISSING as _RESULT_MISSING
 from voc.results import MULTI_TASKS, Evidence, Label, Prediction, Result
 from voc.taxonomy import Taxonomy, load_taxonomy
 
@@ -90,13 +91,21 @@ class Analyzer:
         use_lexicon: Whether to look up cues at all.
         model_evidence: Multi-label tasks whose labels without a matching cue get the model's
             strongest n-grams as evidence (costs time; reasons and behaviours by default).
+        temperature: ``{task: T}`` temperature scaling of a single-label task's model probabilities
+            (``p ** (1 / T)``, renormalised; T > 1 softens, T < 1 sharpens), applied before cue
+            blending. Off by default: fitted on the real dev split it did not improve calibration on
+            held-out domains (docs/CROSS_DOMAIN.md).
+
+    Raises:
+        ValueError: A temperature that is not a positive number.
     """
 
     def __init__(self, components: dict[str, Any], taxonomy: Taxonomy | None = None,
                  lexicon: Lexicon | None = None, blend: dict[str, float] | None = None,
                  thresholds: dict[str, float | dict[str, float]] | None = None, max_length: int = 2000,
                  normalize: dict[str, Any] | None = None, use_lexicon: bool = True,
-                 model_evidence: Sequence[str] = ("non_complaint_reasons", "behaviors")) -> None:
+                 model_evidence: Sequence[str] = ("non_complaint_reasons", "behaviors"),
+                 temperature: dict[str, float] | None = None) -> None:
         from voc.text import Normalizer
 
         self.components = dict(components)
@@ -108,6 +117,10 @@ class Analyzer:
         self.normalize_options = dict(normalize or {})
         self.normalizer = Normalizer(**self.normalize_options)
         self.model_evidence = tuple(model_evidence)
+        self.temperature = dict(temperature or {})
+        for task, t in self.temperature.items():
+            if isinstance(t, bool) or not isinstance(t, (int, float)) or not np.isfinite(t) or t <= 0:
+                raise ValueError(f"temperature[{task!r}] must be a positive number, got {t!r}")
         self._tokenizer: Any = None
 
     # ------------------------------------------------------------------ API
@@ -289,47 +302,20 @@ class Analyzer:
     def _analyze(self, texts: list[str]) -> list[Result]:
         raw_limit = self._raw_limit()
         norms = [self.normalizer(clip_text(t, raw_limit)) for t in texts]
-        clean = [n.text[: self.max_length] for n in norms]
+        max_length = self.max_length
+        clean = [n.text[:max_length] for n in norms]
         probs, feats = self._probabilities(clean)
-        plans = []
-        for task, comp in self.components.items():
-            P = probs[task]
-            multi = bool(getattr(comp, "multi_label_", False))
-            X = feats.get(task) if task in self.model_evidence else None
-            # single-label: argmax per row; multi-label: does any label reach the threshold?
-            thr = self.threshold(task, comp.classes_) if multi else 0.5  # once per batch, not per text
-            decided = (np.greater_equal(P, thr).any(axis=1) if multi else P.argmax(axis=1)).tolist()
-            plans.append((task, comp, list(comp.classes_), multi, P, None if multi else P.tolist(), decided, X, thr))
-        # A multi-label task's cues only matter where the strongest possible cue could lift a label to the
-        # threshold (p + beta * w_max * (1 - p) >= threshold); elsewhere the cue scan is skipped (same output).
-        reachable = {}
-        for task, _c, _cl, multi, P, _r, _d, _x, thr in plans:
-            if multi and self.lexicon is not None and task in self.lexicon.tasks:
-                lift = self.blend.get(task, 0.0) * self.lexicon.max_weight(task)
-                reachable[task] = ((P + lift * (1.0 - P)) >= thr).any(axis=1).tolist()
-        cue_tasks = [t for t in self.lexicon.tasks if t in self.components] if self.lexicon is not None else []
+        batch = _Batch(self, clean, probs, feats)
         tok = self._tokenize_fn
         out = []
         for i, text in enumerate(clean):
-            cut = len(norms[i].text) > self.max_length or len(texts[i]) > raw_limit
-            r = Result(text=text, truncated=cut, changes=tuple(norms[i].changes), _tokenize=tok)
-            if not text.strip():
-                r.error = "ValueError: empty text after normalization"
-                out.append(r)
-                continue
-            cues = {t: self.lexicon.match_task(t, text) for t in cue_tasks
-                    if t not in reachable or reachable[t][i]} if cue_tasks else {}
-            for task, comp, classes, multi, P, rows, decided, X, thr in plans:
-                matches = cues.get(task)
-                if multi:
-                    value: Any = (self._multi(task, comp, classes, P[i], matches or [], text, thr, X, i)
-                                  if matches or decided[i] else [])
-                elif matches:
-                    value = self._single(task, classes, P[i], matches)
-                else:
-                    value = _fast_single(task, classes, rows[i], decided[i])
-                setattr(r, task, value)
-            out.append(r)
+            norm = norms[i]
+            cut = len(norm.text) > max_length or len(texts[i]) > raw_limit
+            if batch.ok[i]:
+                out.append(Result(text, truncated=cut, changes=tuple(norm.changes), _tokenize=tok, _src=(batch, i)))
+            else:
+                out.append(Result(text, truncated=cut, changes=tuple(norm.changes), _tokenize=tok,
+                                  error="ValueError: empty text after normalization"))
         return out
 
     def _tokenize_fn(self, text: str) -> list[str]:
@@ -339,12 +325,26 @@ class Analyzer:
         out: dict[str, np.ndarray] = {}
         feats: dict[str, Any] = {}
         grams_cache: dict[tuple, Any] = {}
+        counted: list[tuple[Any, Any]] = []
         for vec, tasks, W, cols in self._feature_groups():
             if vec is None:  # components without shared features (transformers, SnowNLP...)
                 for task in tasks:
                     out[task] = np.asarray(self.components[task].predict_proba(texts), dtype=np.float64)
                 continue
-            if hasattr(vec, "transform_rows"):  # decompose the batch once for all vectorizers
+            if hasattr(vec, "count_ngrams"):  # decompose the batch once for all vectorizers
+                counts = None
+                for parent, parent_counts in counted:  # a nested vocabulary reuses the larger one's lookup
+                    remap = vec.nested_columns(parent)
+                    if remap is not None:
+                        counts = vec.subset_counts(parent_counts, remap)
+                        break
+                if counts is None:
+                    if vec.ngram_key not in grams_cache:
+                        grams_cache[vec.ngram_key] = vec.ngrams(texts)
+                    counts = vec.count_ngrams(*grams_cache[vec.ngram_key])
+                counted.append((vec, counts))
+                X = vec.weight_counts(*counts)
+            elif hasattr(vec, "transform_rows"):
                 if vec.ngram_key not in grams_cache:
                     grams_cache[vec.ngram_key] = vec.ngrams(texts)
                 X = vec.transform_rows(*grams_cache[vec.ngram_key])
@@ -359,6 +359,9 @@ class Analyzer:
                     out[task] = self.components[task].predict_proba_features(X)
             for task in tasks:
                 feats[task] = X
+        for task, t in getattr(self, "temperature", {}).items():
+            if task in out and t != 1 and not getattr(self.components[task], "multi_label_", False):
+                out[task] = scale_temperature(out[task], t)
         return {task: out[task] for task in self.components}, feats
 
     def _feature_groups(self) -> list[tuple[Any, list[str], np.ndarray | None, list[tuple[int, int]]]]:
@@ -385,7 +388,8 @@ class Analyzer:
             else:
                 plain.append(task)
         out: list[tuple[Any, list[str], np.ndarray | None, list[tuple[int, int]]]] = []
-        for vec, tasks in groups.values():
+        # largest vocabulary first, so that a nested one can reuse its counts (see _probabilities)
+        for vec, tasks in sorted(groups.values(), key=lambda g: -len(getattr(g[0], "vocabulary_ids_", ()))):
             heads = [getattr(self.components[t], "model_", None) for t in tasks]
             if hasattr(vec, "transform_rows") and all(type(h) is LinearHead for h in heads) and \
                     all(type(self.components[t]).predict_proba_features is proba_features for t in tasks):
@@ -406,46 +410,6 @@ class Analyzer:
             return np.array([float(thr.get(c, 0.5)) for c in classes])
         return float(thr)
 
-    def _blend(self, task: str, classes: list[str], p: np.ndarray,
-               matches: list[CueMatch]) -> tuple[np.ndarray, dict[str, list[CueMatch]]]:
-        by_label: dict[str, list[CueMatch]] = {}
-        for m in matches:
-            by_label.setdefault(m.label, []).append(m)
-        beta = self.blend.get(task, 0.0)
-        if beta <= 0 or not by_label:
-            return p, by_label
-        p = p.copy()
-        for label, ms in by_label.items():
-            if label in classes:
-                j = classes.index(label)
-                w = max(m.weight for m in ms)
-                p[j] = p[j] + beta * w * (1.0 - p[j])
-        return p, by_label
-
-    def _single(self, task: str, classes: list[str], p: np.ndarray, matches: list[CueMatch]) -> Prediction:
-        p, by_label = self._blend(task, classes, p, matches)
-        p = p / (float(p.sum()) or 1.0)
-        j = int(np.argmax(p))
-        pred = _fast_single(task, classes, p.tolist(), j)
-        ev = tuple(Evidence(m.text, m.start, m.end) for m in by_label.get(classes[j], []) if meaningful_span(m.text))
-        return Prediction(label=pred.label, score=pred.score, scores=pred.scores, evidence=ev) if ev else pred
-
-    def _multi(self, task: str, comp: Any, classes: list[str], p: np.ndarray,
-               matches: list[CueMatch], text: str, thr: float | np.ndarray, X: Any = None, i: int = 0) -> list[Label]:
-        p, by_label = self._blend(task, classes, p, matches)
-        above = np.flatnonzero(p >= thr)
-        if not len(above):
-            return []
-        labels = []
-        for j in sorted(above.tolist(), key=lambda k: -p[k]):
-            label = classes[j]
-            ev = tuple(Evidence(m.text, m.start, m.end) for m in by_label.get(label, []) if meaningful_span(m.text))
-            if not ev and X is not None and hasattr(comp, "top_features_sparse"):
-                lo, hi = X.indptr[i], X.indptr[i + 1]
-                ev = _model_evidence(text, comp.top_features_sparse(X.indices[lo:hi], X.data[lo:hi], label, k=6))
-            labels.append(Label(label=label, score=float(p[j]), evidence=ev))
-        return labels
-
     # ---------------------------------------------------------- persistence
     def to_disk(self, path: str | Path) -> None:
         """Write ``config.json``, ``taxonomy.json``, ``cues.tsv`` and the model files to ``path``."""
@@ -464,6 +428,8 @@ class Analyzer:
             "use_lexicon": self.lexicon is not None,
             "model_evidence": list(self.model_evidence),
         }
+        if self.temperature:  # written only when set, so configs without it are unchanged
+            config["temperature"] = self.temperature
         (path / "config.json").write_text(json.dumps(config, ensure_ascii=False, indent=1), encoding="utf-8")
         self.taxonomy.to_file(path / "taxonomy.json")
         if self.lexicon is not None:
@@ -567,8 +533,143 @@ def _check_config(config: dict[str, Any], cfg_path: Path) -> dict[str, Any]:
     model_evidence = config.get("model_evidence", ["non_complaint_reasons", "behaviors"])
     if not isinstance(model_evidence, list) or not all(isinstance(t, str) for t in model_evidence):
         raise bad("model_evidence", "a list of task names")
+    temperature = config.get("temperature") or {}
+    if not isinstance(temperature, dict) or not all(number(v) and v > 0 for v in temperature.values()):
+        raise bad("temperature", "an object {task: positive number}")
     return {"blend": blend, "thresholds": thresholds, "max_length": max_length, "normalize": normalize,
-            "use_lexicon": use_lexicon, "model_evidence": model_evidence}
+            "use_lexicon": use_lexicon, "model_evidence": model_evidence, "temperature": temperature}
+
+
+def scale_temperature(p: np.ndarray, t: float) -> np.ndarray:
+    """Rows of class probabilities ``p`` at temperature ``t``: ``softmax(log(p) / t)``.
+
+    Example:
+        >>> scale_temperature(np.array([[0.8, 0.2]]), 2.0).round(3).tolist()
+        [[0.667, 0.333]]
+    """
+    logp = np.log(np.clip(np.asarray(p, dtype=np.float64), 1e-12, 1.0)) / float(t)
+    logp -= logp.max(axis=1, keepdims=True)
+    e = np.exp(logp)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+class _Batch:
+    """One analyzed batch: every decision made with numpy for all rows; Result objects read from it lazily.
+
+    Made here, for the whole batch: the cue scans, the noisy-or blend of cue weights into the model
+    probabilities, the argmax (single-label tasks) and the thresholds (multi-label tasks). Left to the
+    first access of a :class:`~voc.results.Result` attribute (:meth:`value`): the :class:`Prediction` /
+    :class:`Label` objects, the ``scores`` mappings and the evidence spans (cue spans, or the model's
+    strongest n-grams).
+    """
+
+    __slots__ = ("analyzer", "texts", "ok", "cues", "tasks")
+
+    def __init__(self, analyzer: Analyzer, texts: list[str], probs: dict[str, np.ndarray],
+                 feats: dict[str, Any]) -> None:
+        self.analyzer = analyzer
+        self.texts = texts
+        n = len(texts)
+        self.ok = ok = [bool(t.strip()) for t in texts]
+        lexicon = analyzer.lexicon
+        # task -> (classes, multi, P or blended P, per-row label index / above-threshold mask, rows with
+        #          cue matches (normalised rows for single-label tasks), features for model evidence)
+        self.tasks: dict[str, tuple] = {}
+        self.cues: dict[str, list[list[CueMatch] | None]] = {}
+        cue_tasks = set(lexicon.tasks) if lexicon is not None else set()
+        for task, comp in analyzer.components.items():
+            P = probs[task]
+            classes = list(comp.classes_)
+            multi = bool(getattr(comp, "multi_label_", False))
+            thr = analyzer.threshold(task, classes) if multi else 0.5
+            scan = ok
+            if multi and task in cue_tasks:
+                # a multi-label task's cues only matter where the strongest cue could lift a label to the
+                # threshold (p + beta * w_max * (1 - p) >= threshold); elsewhere the scan is skipped
+                lift = analyzer.blend.get(task, 0.0) * lexicon.max_weight(task)
+                reach = ((P + lift * (1.0 - P)) >= thr).any(axis=1).tolist()
+                scan = [a and b for a, b in zip(ok, reach, strict=True)]
+            matches: list[list[CueMatch] | None] = [None] * n
+            if task in cue_tasks:
+                rows = [i for i in range(n) if scan[i]]
+                for i, m in zip(rows, lexicon.match_many(task, [texts[i] for i in rows]), strict=True):
+                    if m:
+                        matches[i] = m
+            self.cues[task] = matches
+            hit = [i for i in range(n) if matches[i]]
+            beta = analyzer.blend.get(task, 0.0)
+            if hit and beta > 0:  # noisy-or of the strongest cue per (row, label), all rows at once
+                index = {c: j for j, c in enumerate(classes)}
+                best: dict[tuple[int, int], float] = {}
+                for i in hit:
+                    for m in matches[i]:  # type: ignore[union-attr]
+                        j = index.get(m.label)
+                        if j is not None and m.weight > best.get((i, j), -np.inf):
+                            best[(i, j)] = m.weight
+                if best:
+                    rows, cols = (np.array(x, dtype=np.intp) for x in zip(*best, strict=True))
+                    w = np.fromiter(best.values(), dtype=np.float64, count=len(best))
+                    p = P[rows, cols]
+                    P = P.copy()
+                    P[rows, cols] = p + beta * w * (1.0 - p)
+            X = feats.get(task) if task in analyzer.model_evidence else None
+            if multi:  # the columns reaching the threshold, per row
+                above: list[list[int]] = [[] for _ in range(n)]
+                for i, j in zip(*(a.tolist() for a in np.nonzero(np.greater_equal(P, thr))), strict=True):
+                    above[i].append(j)
+                self.tasks[task] = (classes, True, P, above, None, X, comp)
+            else:
+                normed = {}
+                for i in hit:  # rows with a cue: renormalised scores, as many numbers as before
+                    row = P[i]
+                    normed[i] = row / (float(row.sum()) or 1.0)
+                label = P.argmax(axis=1).tolist()
+                for i, row in normed.items():
+                    label[i] = int(np.argmax(row))
+                polarity = _polarity_columns(classes) if task == "sentiment" else None
+                self.tasks[task] = (classes, False, P, label, normed, polarity, comp)
+
+    def value(self, i: int, task: str) -> Any:
+        """The :class:`Prediction` (single-label) or list of :class:`Label` of ``task`` for row ``i``."""
+        entry = self.tasks.get(task)
+        if entry is None:
+            return _MISSING_VALUE
+        classes, multi, P, decision, normed, extra, comp = entry
+        matches = self.cues.get(task, ())
+        found = matches[i] if matches else None
+        if not multi:
+            j = decision[i]
+            row = P[i] if found is None else normed[i]
+            label = classes[j]
+            if extra is not None:  # sentiment: polarity P(positive) - P(negative)
+                pos, neg = extra
+                score = (float(row[pos]) if pos is not None else 0.0) - (float(row[neg]) if neg is not None else 0.0)
+            else:
+                score = float(row[j])
+            ev = () if found is None else tuple(Evidence(m.text, m.start, m.end) for m in found
+                                                if m.label == label and meaningful_span(m.text))
+            return Prediction._lazy(label, score, classes, row, ev)
+        above = decision[i]
+        if not above:
+            return []
+        p = P[i].tolist()
+        find = self.label_evidence
+        return [Label._lazy(classes[j], p[j], find, i, task, classes[j]) for j in sorted(above, key=lambda k: -p[k])]
+
+    def label_evidence(self, i: int, task: str, label: str) -> tuple[Evidence, ...]:
+        """Evidence of a multi-label ``label`` in row ``i``: its cue spans, else the model's strongest n-grams."""
+        _classes, _multi, _P, _above, _normed, X, comp = self.tasks[task]
+        matches = self.cues.get(task)
+        found = matches[i] if matches else None
+        ev = tuple(Evidence(m.text, m.start, m.end) for m in found or () if m.label == label
+                   and meaningful_span(m.text))
+        if not ev and X is not None and hasattr(comp, "top_features_sparse"):
+            lo, hi = X.indptr[i], X.indptr[i + 1]
+            ev = _model_evidence(self.texts[i], comp.top_features_sparse(X.indices[lo:hi], X.data[lo:hi], label, k=6))
+        return ev
+
+
+_MISSING_VALUE: Any = _RESULT_MISSING
 
 
 def _merge(errors: list[str | None], done: list[Result]) -> list[Result]:
@@ -593,12 +694,15 @@ def _work(texts: list[str]) -> list[Result]:
     return out
 
 
-def _fast_single(task: str, classes: list[str], row: list[float], j: int) -> Prediction:
-    scores = dict(zip(classes, row, strict=True))
-    score = row[j]
-    if task == "sentiment":
-        score = scores.get("positive", 0.0) - scores.get("negative", 0.0)
-    return Prediction(label=classes[j], score=score, scores=scores)
+def _polarity_columns(classes: list[str]) -> tuple[int | None, int | None]:
+    """Columns of ``positive`` and ``negative`` (the last of each, as ``dict(zip(classes, row))`` keeps)."""
+    pos = neg = None
+    for k, c in enumerate(classes):
+        if c == "positive":
+            pos = k
+        elif c == "negative":
+            neg = k
+    return pos, neg
 
 
 #: Single characters that are words on their own and may stand as evidence.

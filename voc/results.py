@@ -8,9 +8,11 @@ Both also read like transformers pipeline records: ``pred.to_dict()`` gives
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+import copy
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from operator import attrgetter
+from typing import Any, Protocol
 
 __all__ = ["Evidence", "Label", "Prediction", "Result", "SINGLE_TASKS", "MULTI_TASKS", "FLAT_COLUMNS",
            "SCORE_COLUMNS", "RECORD_COLUMNS"]
@@ -30,7 +32,7 @@ SCORE_COLUMNS = tuple(f"{t}_scores" if t in MULTI_TASKS else f"{t}_score" for t 
 RECORD_COLUMNS = (*FLAT_COLUMNS, *SCORE_COLUMNS)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Evidence:
     """A span of the (normalized) text that supports a label.
 
@@ -50,33 +52,141 @@ class Evidence:
         return {"text": self.text, "start": self.start, "end": self.end, "source": self.source}
 
 
-@dataclass(frozen=True)
 class Label:
-    """One label of a multi-label task (or a cue-backed single label)."""
+    """One label of a multi-label task (or a cue-backed single label); read-only attributes.
 
-    label: str
-    score: float
-    evidence: tuple[Evidence, ...] = ()
+    Attributes:
+        label: The label code.
+        score: Its score.
+        evidence: Supporting spans (found on first access when the analyzer made the label).
+    """
+
+    __slots__ = ("_label", "_score", "_evidence", "_src")
+
+    label = property(attrgetter("_label"), doc="The label code.")
+    score = property(attrgetter("_score"), doc="Its score.")
+
+    def __init__(self, label: str, score: float, evidence: tuple[Evidence, ...] = ()) -> None:
+        self._label = label
+        self._score = score
+        self._evidence = evidence
+        self._src = None
+
+    @classmethod
+    def _lazy(cls, label: str, score: float, find: Callable[..., tuple[Evidence, ...]], *args: Any) -> Label:
+        """A label whose evidence is ``find(*args)``, called on first access."""
+        self = cls.__new__(cls)
+        self._label = label
+        self._score = score
+        self._evidence = ()
+        self._src = (find, args)
+        return self
+
+    @property
+    def evidence(self) -> tuple[Evidence, ...]:
+        """Supporting spans."""
+        if self._src is not None:
+            find, args = self._src
+            self._evidence = find(*args)
+            self._src = None
+        return self._evidence
+
+    def _fields(self) -> tuple[Any, ...]:
+        return (self.label, self.score, self.evidence)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._fields() == other._fields()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return f"Label(label={self.label!r}, score={self.score!r}, evidence={self.evidence!r})"
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return (Label, self._fields())
+
+    def __copy__(self) -> Label:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Label:
+        return self
 
     def to_dict(self) -> dict[str, Any]:
         return {"label": self.label, "score": self.score, "evidence": [e.to_dict() for e in self.evidence]}
 
 
-@dataclass(frozen=True)
 class Prediction:
-    """A single-label prediction.
+    """A single-label prediction (read-only attributes).
 
     Attributes:
         label: The predicted code.
         score: Its probability; for sentiment a polarity in [-1, 1] (P(pos) - P(neg)).
-        scores: Probability of every label of the task.
+        scores: Probability of every label of the task (a new mapping is built on first access
+            from the analyzer's probability row).
         evidence: Supporting spans, when a cue table or the model points at some.
     """
 
-    label: str
-    score: float
-    scores: dict[str, float] = field(default_factory=dict)
-    evidence: tuple[Evidence, ...] = ()
+    __slots__ = ("_label", "_score", "_scores", "_evidence", "_row")
+
+    label = property(attrgetter("_label"), doc="The predicted code.")
+    score = property(attrgetter("_score"), doc="Its probability (sentiment: the polarity).")
+    evidence = property(attrgetter("_evidence"), doc="Supporting spans.")
+
+    def __init__(self, label: str, score: float, scores: dict[str, float] | None = None,
+                 evidence: tuple[Evidence, ...] = ()) -> None:
+        self._label = label
+        self._score = score
+        self._scores = {} if scores is None else scores
+        self._evidence = evidence
+        self._row = None
+
+    @classmethod
+    def _lazy(cls, label: str, score: float, classes: Sequence[str], row: Any,
+              evidence: tuple[Evidence, ...] = ()) -> Prediction:
+        """A prediction whose ``scores`` are ``dict(zip(classes, row))``, built when first read."""
+        self = cls.__new__(cls)
+        self._label = label
+        self._score = score
+        self._scores = None
+        self._evidence = evidence
+        self._row = (classes, row)
+        return self
+
+    @property
+    def scores(self) -> dict[str, float]:
+        """Probability of every label of the task."""
+        if self._scores is None:
+            classes, row = self._row
+            self._scores = dict(zip(classes, row.tolist(), strict=True))
+            self._row = None
+        return self._scores
+
+    def _fields(self) -> tuple[Any, ...]:
+        return (self.label, self.score, self.scores, self.evidence)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._fields() == other._fields()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self._fields())  # like a frozen dataclass: fails on the scores dict
+
+    def __repr__(self) -> str:
+        return (f"Prediction(label={self.label!r}, score={self.score!r}, scores={self.scores!r}, "
+                f"evidence={self.evidence!r})")
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return (Prediction, self._fields())
+
+    def __copy__(self) -> Prediction:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Prediction:
+        return Prediction(self.label, self.score, copy.deepcopy(self.scores, memo), self.evidence)
 
     def to_dict(self) -> dict[str, Any]:
         return {"label": self.label, "score": self.score}
@@ -85,30 +195,132 @@ class Prediction:
 _EMPTY = Prediction(label="", score=0.0)
 
 
-@dataclass
+_TASKS = (*SINGLE_TASKS, *MULTI_TASKS)
+#: Result fields in constructor (and ``repr``) order.
+_FIELDS = ("text", "sentiment", "emotion", "intent", "complaint_stage", "journey_stage", "temperament",
+           "non_complaint_reasons", "behaviors", "aspects", "error", "truncated", "changes", "extra")
+_MISSING: Any = object()
+
+
+class RowSource(Protocol):
+    """Where a lazily filled :class:`Result` gets its task values (the analyzer's batch)."""
+
+    def value(self, i: int, task: str) -> Any:
+        """The value of ``task`` for row ``i`` (a :class:`Prediction` or a list of :class:`Label`)."""
+
+
+def _task_property(task: str, multi: bool) -> property:
+    def get(self: Result) -> Any:
+        values = self._values
+        if values is None:
+            values = self._values = {}
+        else:
+            v = values.get(task, _MISSING)
+            if v is not _MISSING:
+                return v
+        src = self._src
+        v = src[0].value(src[1], task) if src is not None else _MISSING
+        if v is _MISSING:
+            v = [] if multi else _EMPTY
+        values[task] = v
+        return v
+
+    def set_(self: Result, value: Any) -> None:
+        if self._values is None:
+            self._values = {}
+        self._values[task] = value
+
+    kind = "list of :class:`Label`" if multi else ":class:`Prediction`"
+    return property(get, set_, doc=f"``{task}``: {kind} (built on first access).")
+
+
 class Result:
     """Everything voc says about one text.
 
-    ``tokens`` is computed on first access (tokenizing is not needed to classify).
+    Task attributes (``sentiment`` ... ``aspects``) are filled on first access from the
+    analyzer's batch (the decisions are made for the whole batch; the :class:`Prediction` /
+    :class:`Label` objects, score mappings and evidence spans are built only when read).
+    ``tokens`` is computed on first access too (tokenizing is not needed to classify).
     ``error`` is set, and all labels are empty, when the input was unusable.
+    Results compare, print and pickle like a dataclass of their fields (lazy values are filled first).
     """
 
-    text: str
-    sentiment: Prediction = _EMPTY
-    emotion: Prediction = _EMPTY
-    intent: Prediction = _EMPTY
-    complaint_stage: Prediction = _EMPTY
-    journey_stage: Prediction = _EMPTY
-    temperament: Prediction = _EMPTY
-    non_complaint_reasons: list[Label] = field(default_factory=list)
-    behaviors: list[Label] = field(default_factory=list)
-    aspects: list[Label] = field(default_factory=list)
-    error: str | None = None
-    truncated: bool = False
-    changes: tuple[str, ...] = ()
-    extra: dict[str, Any] = field(default_factory=dict)
-    _tokenize: Callable[[str], list[str]] | None = field(default=None, repr=False, compare=False)
-    _tokens: list[str] | None = field(default=None, repr=False, compare=False)
+    __slots__ = ("text", "error", "truncated", "changes", "_extra", "_tokenize", "_tokens", "_values", "_src")
+
+    # task attributes: properties added below the class (filled on first access)
+    sentiment: Prediction
+    emotion: Prediction
+    intent: Prediction
+    complaint_stage: Prediction
+    journey_stage: Prediction
+    temperament: Prediction
+    non_complaint_reasons: list[Label]
+    behaviors: list[Label]
+    aspects: list[Label]
+
+    def __init__(self, text: str, sentiment: Prediction = _MISSING, emotion: Prediction = _MISSING,
+                 intent: Prediction = _MISSING, complaint_stage: Prediction = _MISSING,
+                 journey_stage: Prediction = _MISSING, temperament: Prediction = _MISSING,
+                 non_complaint_reasons: list[Label] = _MISSING, behaviors: list[Label] = _MISSING,
+                 aspects: list[Label] = _MISSING, error: str | None = None, truncated: bool = False,
+                 changes: tuple[str, ...] = (), extra: dict[str, Any] | None = None,
+                 _tokenize: Callable[[str], list[str]] | None = None, _tokens: list[str] | None = None,
+                 _src: tuple[RowSource, int] | None = None) -> None:
+        self.text = text
+        self.error = error
+        self.truncated = truncated
+        self.changes = changes
+        self._extra = extra
+        self._tokenize = _tokenize
+        self._tokens = _tokens
+        self._src = _src
+        given = {k: v for k, v in zip(_TASKS, (sentiment, emotion, intent, complaint_stage, journey_stage,
+                                                temperament, non_complaint_reasons, behaviors, aspects),
+                                      strict=True) if v is not _MISSING}
+        self._values = given or None
+
+    @property
+    def extra(self) -> dict[str, Any]:
+        """Free-form additions (e.g. by integrations); an empty dict by default."""
+        if self._extra is None:
+            self._extra = {}
+        return self._extra
+
+    @extra.setter
+    def extra(self, value: dict[str, Any]) -> None:
+        self._extra = value
+
+    def _fields(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, f) for f in _FIELDS)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._fields() == other._fields()  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like a plain dataclass
+
+    def __repr__(self) -> str:
+        return "Result(" + ", ".join(f"{f}={getattr(self, f)!r}" for f in _FIELDS) + ")"
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = {f: getattr(self, f) for f in _FIELDS}  # fills every lazy value: no batch travels along
+        state["_tokenize"] = self._tokenize
+        state["_tokens"] = self._tokens
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(**state)  # type: ignore[misc]
+
+    def materialize(self) -> Result:
+        """Fill every task value now and drop the reference to the analyzer's batch; returns ``self``."""
+        if self._src is not None:
+            for task in _TASKS:
+                value = getattr(self, task)
+                for lab in value if isinstance(value, list) else ():
+                    lab.evidence  # noqa: B018 - found now, so that no label keeps the batch alive
+            self._src = None
+        return self
 
     @property
     def tokens(self) -> list[str]:
@@ -165,3 +377,8 @@ class Result:
             d[task] = [lab.to_dict() for lab in getattr(self, task)]
         d.update(error=self.error, truncated=self.truncated, changes=list(self.changes))
         return d
+
+
+for _task in _TASKS:
+    setattr(Result, _task, _task_property(_task, _task in MULTI_TASKS))
+del _task

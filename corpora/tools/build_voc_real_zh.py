@@ -11,6 +11,9 @@ Inputs (all under ``raw/``):
 * ``labels/<annotator>_<batch>.tsv``: the annotators' files (id + nine task columns + note).
 * ``adjudication*.tsv`` (optional): id, task, value, rule — the adjudicated value of a
   double-labelled item on which the two annotators disagreed (one file per adjudication pass).
+* ``sweep*.tsv`` (optional): id, task, value, rule — a consistency sweep after an adjudication pass:
+  the value a rule written in that pass gives to a row that only one annotator labelled (read by
+  the adjudicator row by row). Applied after adjudication; recorded in the row's ``swept`` list.
 
 Outputs: ``train.jsonl``, ``dev.jsonl``, ``test.jsonl`` (one row per labelled text; label =
 adjudicated value, else the primary annotator's), ``double.jsonl`` (both passes of every
@@ -57,6 +60,20 @@ def read_labels(folder: Path) -> dict[str, dict[str, dict]]:
                 row[task] = (sorted({p.strip() for p in v.split(",") if p.strip()}) if v not in ("-", "") else []) \
                     if task in MULTI else v
             out[ann][row["id"]] = row
+    return out
+
+
+def read_decisions(paths: list[Path]) -> dict[tuple[str, str], object]:
+    """``{(id, task): value}`` from ``id, task, value, rule`` TSV files (adjudication or sweep)."""
+    out: dict[tuple[str, str], object] = {}
+    for path in paths:
+        for line in path.read_text(encoding="utf-8").splitlines()[1:]:
+            if not line.strip():
+                continue
+            rid, task, value = line.split("\t")[:3]
+            value = value.strip()
+            out[(rid, task)] = (sorted(v for v in value.split(",") if v) if value not in ("-", "") else []) \
+                if task in MULTI else value
     return out
 
 
@@ -117,15 +134,8 @@ def main() -> None:
     for ann, ids in plan["primary"].items():
         for i in ids:
             primary_of[i] = ann
-    adjud: dict[tuple[str, str], object] = {}
-    for adj_path in sorted(raw.glob("adjudication*.tsv")):
-        for line in adj_path.read_text(encoding="utf-8").splitlines()[1:]:
-            if not line.strip():
-                continue
-            rid, task, value = line.split("\t")[:3]
-            value = value.strip()
-            adjud[(rid, task)] = (sorted(v for v in value.split(",") if v) if value not in ("-", "") else []) \
-                if task in MULTI else value
+    adjud = read_decisions(sorted(raw.glob("adjudication*.tsv")))
+    sweep = read_decisions(sorted(raw.glob("sweep*.tsv")))
 
     # final rows: the primary annotator's labels, adjudicated values where both passes disagree
     rows = []
@@ -146,6 +156,9 @@ def main() -> None:
                 if lab[t] != second[t] and (rid, t) in adjud:
                     final[t] = adjud[(rid, t)]
                     adjudicated.append(t)
+        swept = [t for t in TASKS if (rid, t) in sweep and t not in adjudicated and final[t] != sweep[(rid, t)]]
+        for t in swept:
+            final[t] = sweep[(rid, t)]
         p = pool[rid]
         if p["source"] == "heimao_complaints":  # rule R31: a complaint-platform post is a filed complaint
             ruled = [t for t, ok in (("complaint_stage", final["complaint_stage"] == "complaint"),
@@ -156,7 +169,7 @@ def main() -> None:
         rows.append({"id": rid, "text": p["text"], **final, "source": p["source"], "channel": p["channel"],
                      "domain": p["domain"], "source_label": p["source_label"], "stratum": p["stratum"], "round": p["round"],
                      "annotator": ann, "double": second is not None, "adjudicated": adjudicated,
-                     "note": lab["note"]})
+                     **({"swept": swept} if swept else {}), "note": lab["note"]})
 
     if args.disagreements:
         with open(args.disagreements, "w", encoding="utf-8") as f:
@@ -192,7 +205,8 @@ def main() -> None:
     (args.root / "agreement.json").write_text(json.dumps(agree, ensure_ascii=False, indent=1), encoding="utf-8")
     write_stats(args.root, rows, agree, len(adjud))
     fill_datasheet(args.root, rows, agree, double_rows)
-    print(f"rule R31 changed {n_ruled} heimao_complaints rows")
+    print(f"rule R31 changed {n_ruled} heimao_complaints rows; the consistency sweeps changed "
+          f"{sum(len(r.get('swept', [])) for r in rows)} values")
     print(f"{len(rows)} labelled texts; splits {Counter(r['split'] for r in rows)}; "
           f"double-labelled {len(double_rows)}; adjudicated values {len(adjud)}")
 

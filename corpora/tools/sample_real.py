@@ -214,7 +214,14 @@ def main() -> None:
     ap.add_argument("--round6", type=Path, nargs="+", default=None,
                     help="Round 6: the earlier pools; writes pool_round6.jsonl (a third random stratum, then "
                          "model-score and uncertainty retrieval) with ids r-5xxxx.")
+    ap.add_argument("--round7", type=Path, nargs="+", default=None,
+                    help="Round 7: the earlier pools; writes pool_round7.jsonl (a fourth random stratum, then "
+                         "model-score and uncertainty retrieval, reasons first) with ids r-6xxxx.")
     args = ap.parse_args()
+    if args.round7:
+        model_round(args, args.round7, MODEL_ROUND7, UNCERTAIN_ROUND7, args.seed + 6, "6", "pool_round7.jsonl",
+                    random_quota=RANDOM_QUOTA_ROUND7)
+        return
     if args.round5:
         model_round(args, args.round5, MODEL_ROUND5, UNCERTAIN_ROUND5, args.seed + 4, "4", "pool_round5.jsonl")
         return
@@ -543,6 +550,20 @@ MODEL_ROUND6 = {
     "journey_stage:unsolvable": 40, "journey_stage:recurred": 40, "temperament:sensitive": 40,
 }
 UNCERTAIN_ROUND6 = {"intent": 80, "emotion": 50, "complaint_stage": 50, "journey_stage": 50}
+
+#: Round 7: a fourth random stratum (the round-6 quotas) ...
+RANDOM_QUOTA_ROUND7 = dict(RANDOM_QUOTA_ROUND6)
+#: ... then retrieval by the model's scores for the reasons with useful precision in rounds 5-6 and the
+#: intents, emotions and temperaments still weakest on the real dev split.
+MODEL_ROUND7 = {
+    "non_complaint_reasons:let_it_go": 60, "non_complaint_reasons:channel_blocked": 60,
+    "non_complaint_reasons:conflict_avoidance": 50, "non_complaint_reasons:self_reliance": 50,
+    "non_complaint_reasons:distrust_service": 30, "intent:compensation": 40, "intent:urge": 60,
+    "intent:complaint": 50, "emotion:anxiety": 60, "emotion:resignation": 50, "emotion:impatience": 40,
+    "temperament:sensitive": 40, "temperament:preachy": 30, "journey_stage:in_progress": 40,
+    "journey_stage:resolved": 40,
+}
+UNCERTAIN_ROUND7 = {"intent": 80, "emotion": 50, "complaint_stage": 50, "journey_stage": 50}
 
 
 if __name__ == "__main__":

@@ -226,7 +226,25 @@ def churn_features(
     if contacts is None or events is None:
         raise ValueError("churn_features: contacts and events are required (or pass a History)")
     as_of = _as_of(as_of)
-    fb, ct, ev, cu = _prepare(feedback, contacts, events, customers, text_col)
+    return _features_at(_prepare(feedback, contacts, events, customers, text_col), as_of=as_of,
+                        horizon_days=horizon_days, assignment=assignment, open_issues=open_issues,
+                        silent_window_days=silent_window_days, text_col=text_col,
+                        include_churned=include_churned)
+
+
+def _features_at(
+    prepared: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame | None],
+    *,
+    as_of: pd.Timestamp,
+    horizon_days: float | None,
+    assignment: pd.DataFrame | None,
+    open_issues: Iterable[Any] | None,
+    silent_window_days: float,
+    text_col: str,
+    include_churned: bool,
+) -> tuple[pd.DataFrame, pd.Series | None]:
+    """:func:`churn_features` from tables validated once by :func:`_prepare` (shared by several snapshots)."""
+    fb, ct, ev, cu = prepared
     all_events = ev
     fb, ct, ev = _before(fb, as_of), _before(ct, as_of), _before(ev, as_of)
     if cu is not None and "signup_date" in cu.columns:
@@ -280,10 +298,17 @@ def snapshots(
     times = [_as_of(t) for t in as_of]
     if not times:
         raise ValueError("snapshots: as_of is empty")
-    parts = [
-        churn_features(feedback, contacts, events, customers, as_of=t, horizon_days=horizon_days, **kwargs)
-        for t in times
-    ]
+    # the tables are validated once for all snapshots (what churn_features would do at each one)
+    prepared = _prepare(feedback, contacts, events, customers, kwargs.get("text_col", "text"))
+    return _stack(prepared, times, horizon_days, kwargs)
+
+
+def _stack(prepared: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame | None],
+           times: list[pd.Timestamp], horizon_days: float, kwargs: dict[str, Any]) -> tuple[pd.DataFrame, pd.Series]:
+    """:func:`snapshots` from tables validated by :func:`_prepare`."""
+    opts = {"assignment": None, "open_issues": None, "silent_window_days": 180, "text_col": "text",
+            "include_churned": False, **kwargs}
+    parts = [_features_at(prepared, as_of=t, horizon_days=horizon_days, **opts) for t in times]
     X = pd.concat([p[0] for p in parts], keys=times, names=["as_of", "customer_id"])
     y = pd.concat([p[1] for p in parts], keys=times, names=["as_of", "customer_id"])
     X.attrs.update(as_of=times[-1], snapshots=times, horizon_days=horizon_days)

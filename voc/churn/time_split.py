@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from voc.churn.evaluation import ChurnEvaluation
-from voc.churn.features import _as_of, churn_features, snapshots
+from voc.churn.features import _as_of, _features_at, _prepare, _stack
 from voc.churn.model import ChurnModel
 from voc.customers import validate_events
 
@@ -110,9 +110,11 @@ def fit_time_split(
         "silent_window_days": silent_window_days,
         "text_col": text_col,
     }
-    args = (data["feedback"], data["contacts"], data["events"], data.get("customers"))
-    X_tr, y_tr = snapshots(*args, as_of=trs, **kw)
-    X_te, y_te = churn_features(*args, as_of=te, **kw)
+    # the tables are validated once, for the training snapshots and the test snapshot alike
+    prepared = _prepare(data["feedback"], data["contacts"], data["events"], data.get("customers"), text_col)
+    opts = {k: v for k, v in kw.items() if k != "horizon_days"}
+    X_tr, y_tr = _stack(prepared, trs, horizon_days, opts)
+    X_te, y_te = _features_at(prepared, as_of=te, horizon_days=horizon_days, include_churned=False, **opts)
     assert y_te is not None
     m = ChurnModel(model=model, horizon_days=horizon_days) if isinstance(model, str) else model
     m.fit(X_tr, y_tr)

@@ -8,7 +8,7 @@ adapted to the temperament.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -222,7 +222,7 @@ def _suggest(
     temperament: str | None,
     silent: bool,
     reason: str | None,
-    strategies: pd.DataFrame | None,
+    strategies: Mapping[str, tuple[str, str]] | None,
 ) -> tuple[str, str]:
     zh, en = [], []
     if status == "churned":
@@ -241,16 +241,19 @@ def _suggest(
         zh.append(TEMPERAMENT_SCRIPTS[temperament][0])
         en.append(TEMPERAMENT_SCRIPTS[temperament][1])
     if silent and reason and strategies is not None:
-        hit = strategies[(strategies["kind"] == "reason") & (strategies["key"] == reason)]
-        if len(hit):
-            zh.append(str(hit.iloc[0]["strategy_zh"]))
-            en.append(str(hit.iloc[0]["strategy_en"]))
+        hit = strategies.get(reason)
+        if hit is not None:
+            zh.append(hit[0])
+            en.append(hit[1])
     return "；".join(zh), "; ".join(en)
 
 
 def _mode(values: Iterable[Any], skip: Sequence[Any] = (None, "none", "")) -> Any:
-    c = Counter(v for v in values if not _is_missing(v) and v not in skip)
-    return c.most_common(1)[0][0] if c else None
+    counts: dict[Any, int] = {}
+    for v in values:  # a plain dict: Counter costs more than the counting for a handful of values
+        if not _is_missing(v) and v not in skip:
+            counts[v] = counts.get(v, 0) + 1
+    return max(counts, key=counts.__getitem__) if counts else None  # the first of the most common
 
 
 def build_repair_queue(
@@ -434,7 +437,10 @@ def build_repair_queue(
     try:
         from voc.personas import load_strategies
 
-        strategies = load_strategies()
+        table = load_strategies()
+        reasons = table[table["kind"] == "reason"].drop_duplicates("key")  # the first row per reason
+        strategies = {k: (str(zh), str(en)) for k, zh, en in
+                      zip(reasons["key"], reasons["strategy_zh"], reasons["strategy_en"], strict=True)}
     except (ImportError, FileNotFoundError, ValueError):
         strategies = None
 
