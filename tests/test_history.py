@@ -113,7 +113,7 @@ def test_from_frames_checks_once_and_flags_not_drops():
     # aliases renamed, unknown columns kept, ids as text
     assert "phone" in h.feedback.columns and "mood_colour" in h.feedback.columns
     assert h.unknown["feedback"] == ["mood_colour"]
-    assert h.feedback["customer_id"].tolist()[:2] == ["101", "102"]
+    assert h.feedback["customer_id"].tolist()[:3] == ["101", "102", None]  # NaN id: anonymous, kept
     assert h.contacts["customer_id"].iloc[0] == "101"
     assert h.events["order_id"].iloc[0] == "2024051212345678"
     # bad rows stay, flagged
