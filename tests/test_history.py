@@ -126,6 +126,18 @@ def test_from_frames_checks_once_and_flags_not_drops():
     assert h.as_of == pd.Timestamp("2024-05-20")
 
 
+def test_a_checked_table_is_not_checked_again_unless_changed():
+    from voc.schema import CONTACTS, validate
+
+    ct = validate(_tiny()["contacts"], CONTACTS)
+    again = validate(ct, CONTACTS)
+    assert again is not ct and again["resolved"].tolist() == ct["resolved"].tolist()
+    changed = ct.assign(resolved=["是", "否"], timestamp=["2024-01-01", "2024-01-02"])
+    back = validate(changed, CONTACTS)
+    assert back["resolved"].tolist() == [True, False]
+    assert pd.api.types.is_datetime64_any_dtype(back["timestamp"])
+
+
 def test_columns_mapping_and_per_table():
     fb = pd.DataFrame({"msg": ["退款不到账"], "when": ["2024-01-02"], "via": ["app"], "cid": ["A"]})
     h = _quiet(History.from_frames, fb, columns={"msg": "text", "when": "timestamp", "via": "channel",

@@ -359,6 +359,10 @@ def _already_valid(df: pd.DataFrame, schema: Schema) -> bool:
             return False
         if kind == "id" and pd.api.types.is_numeric_dtype(df[col]) and df[col].notna().any():
             return False
+        if kind == "bool" and not pd.api.types.is_bool_dtype(df[col]) and not df[col].map(
+            lambda v: v is None or isinstance(v, (bool, np.bool_))
+        ).all():
+            return False
     return True
 
 
