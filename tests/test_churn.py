@@ -214,9 +214,11 @@ def test_save_load_identical_scores(tmp_path) -> None:
     X = _world()["split"].X_test
     for kind in ("logistic", "gbm"):
         m = ChurnModel(model=kind).fit(*_last_snapshot())
-        d = m.save(tmp_path / kind)
-        back = ChurnModel.load(d)
+        d = m.to_disk(tmp_path / kind)
+        back = ChurnModel.from_disk(d)
         assert back.kind_ == kind
+        old = ChurnModel.load(m.save(tmp_path / f"{kind}_old_names"))  # the old names, kept for one release
+        assert np.array_equal(old.risk(X).to_numpy(), back.risk(X).to_numpy())
         assert np.array_equal(m.risk(X).to_numpy(), back.risk(X).to_numpy())
         assert back.get_params() == m.get_params()
         pd.testing.assert_series_equal(m.feature_importances_, back.feature_importances_)

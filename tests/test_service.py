@@ -315,3 +315,32 @@ def test_served_model_config_cannot_turn_masking_off(nlp, tmp_path):
         r = c.post("/analyze", json={"texts": [f"电话{PHONE}，邮箱{EMAIL}"]})
     assert r.status_code == 200 and not _leaks(r)
     assert "<PHONE>" in r.json()["results"][0]["text"]
+
+
+def test_customers_profile_goes_through_one_history(client):
+    body = {
+        "feedback": [
+            {"customer_id": 101.0, "timestamp": "2024-05-01", "channel": "app", "text": "退款十天了还没到账，太差了"},
+            {"customer_id": "102", "timestamp": "2024-05-03", "channel": "app", "text": "很好用，满意"},
+            {"customer_id": None, "timestamp": "2024-05-04", "channel": "weibo", "text": "物流太慢"},
+        ],
+        "events": [{"customer_id": "101", "timestamp": "2024-05-02", "type": "return", "detail": "damaged"},
+                   {"customer_id": "102", "timestamp": "not a date", "type": "order"}],
+    }
+    r = client.post("/customers/profile", json=body)
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert out["as_of"].startswith("2024-05-04") and out["invalid_rows"]["events"] == 1
+    prof = {p["customer_id"]: p for p in out["profiles"]}
+    assert set(prof) == {"101", "102"}  # ids as text: 101.0 -> "101"
+    assert prof["101"]["has_problem"] and not prof["102"]["has_problem"]
+    assert prof["101"]["silent"]  # a problem and no contact
+
+
+def test_customers_profile_bad_tables(client):
+    r = client.post("/customers/profile", json={"feedback": [{"text": "退款没到账", "channel": "app"}]})
+    assert r.status_code == 422 and "timestamp" in r.json()["detail"]
+    r = client.post("/customers/profile", json={"feedback": [], "orders": []})
+    assert r.status_code == 422
+    many = [{"text": "x", "timestamp": "2024-01-01", "channel": "app"}] * 300
+    assert client.post("/customers/profile", json={"feedback": many}).status_code == 413

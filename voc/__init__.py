@@ -36,6 +36,8 @@ _LAZY = {
     "Tokenizer": ("voc.tokenize", "Tokenizer"),
     "load_taxonomy": ("voc.taxonomy", "load_taxonomy"),
     "Taxonomy": ("voc.taxonomy", "Taxonomy"),
+    "History": ("voc.history", "History"),
+    "IssueModel": ("voc.issues", "IssueModel"),
     "profile_customers": ("voc.customers", "profile_customers"),
     "assign_personas": ("voc.personas", "assign_personas"),
     "segment_view": ("voc.personas", "segment_view"),
@@ -46,7 +48,7 @@ _LAZY = {
     "generate_history": ("voc.synthetic", "generate_history"),
 }
 _SUBMODULES = {"datasets", "text", "tokenize", "taxonomy", "lexicon", "pipeline", "frame", "models",
-               "training", "customers", "personas", "issues", "synthetic", "cli", "report", "service",
+               "training", "history", "schema", "customers", "personas", "issues", "synthetic", "cli", "report", "service",
                "features", "results", "churn", "journey", "repair", "routing", "demands", "spark"}
 
 __all__ = sorted([*_LAZY, "__version__"])

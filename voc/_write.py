@@ -28,6 +28,7 @@ __all__ = [
     "check_output_path",
     "escape_formula",
     "excel_safe",
+    "read_saved_meta",
     "refuse_input_overwrite",
     "same_file",
 ]
@@ -140,3 +141,26 @@ def excel_safe(value: Any) -> Any:
     if isinstance(value, str) and _XLSX_ILLEGAL_RE.search(value) is not None:
         return _XLSX_ILLEGAL_RE.sub("\ufffd", value)
     return value
+
+
+def read_saved_meta(folder: str | Path, name: str, kind: str, version: int) -> dict[str, Any]:
+    """The JSON description ``folder/name`` of a saved object (``to_disk``), version checked.
+
+    Args:
+        folder: The saved folder.
+        name: Its JSON file (e.g. ``history.json``).
+        kind: What was saved, for the messages (``"History"``).
+        version: The supported ``format_version``.
+
+    Raises:
+        ValueError: No such file, or another format version.
+    """
+    import json
+
+    path = Path(folder) / name
+    if not path.is_file():
+        raise ValueError(f"{folder}: not a saved {kind} (no {name})")
+    meta = json.loads(path.read_text(encoding="utf-8"))
+    if meta.get("format_version") != version:
+        raise ValueError(f"{folder}: {kind} format {meta.get('format_version')!r} is not supported")
+    return meta

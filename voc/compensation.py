@@ -41,6 +41,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from voc.schema import parse_bool
+
 __all__ = [
     "DEFAULT_TABLE",
     "STEPS",
@@ -85,13 +87,13 @@ def load_compensation_table(table: str | Path | pd.DataFrame | None = None) -> p
     missing = [c for c in need if c not in df.columns]
     if missing:
         raise ValueError(f"compensation table is missing column(s) {missing}; found {list(df.columns)}")
-    comp = df["compensate"].astype(str).str.strip().str.lower()
-    bad = ~comp.isin({"yes", "no", "true", "false", "1", "0", "是", "否"})
+    comp = df["compensate"].map(parse_bool)  # the one boolean parser (voc.schema)
+    bad = comp.isna()
     if bad.any():
         raise ValueError(
             f"compensation table: compensate must be yes/no, got {df.loc[bad, 'compensate'].tolist()}"
         )
-    df["compensate"] = comp.isin({"yes", "true", "1", "是"})
+    df["compensate"] = comp.astype(bool)
     for c in ("amount_low", "amount_high"):
         df[c] = pd.to_numeric(df[c], errors="coerce").fillna(0.0).astype(float)
     for c in _KEYS:

@@ -23,17 +23,20 @@ Input schemas (pandas DataFrames; extra columns are kept and ignored):
 * ``customers`` (optional) -- ``customer_id``; optional ``signup_date``
   (datetime), ``verified`` (bool, 实名认证) and any attributes.
 
-Validation (:func:`validate_feedback` & co.) raises ``ValueError`` naming the
+The way in is :class:`voc.History` (tables checked once by :mod:`voc.schema`, one ``as_of``,
+the analyzer run once): ``profile_customers(history)``. Validation (:func:`voc.schema.validate`;
+:func:`validate_feedback` & co. for the old signature) raises ``ValueError`` naming the
 missing column or the column with a bad dtype; row-level problems (unparseable
 timestamp, missing id, non-numeric amount ...) never drop a row: they are
 written to a ``validation_error`` column, the row is left out of the
 computation, and a warning says how many rows were affected.
 
 Example:
+    >>> import voc
     >>> from voc.synthetic import generate_history
-    >>> from voc.customers import profile_customers
-    >>> h = generate_history(n_customers=300, seed=1)
-    >>> prof = profile_customers(h["feedback"], h["contacts"], h["events"], h["customers"])
+    >>> g = generate_history(n_customers=300, seed=1)
+    >>> h = voc.History.from_frames(g["feedback"], g["contacts"], g["events"], g["customers"])
+    >>> prof = profile_customers(h)
     >>> int(prof["silent"].sum()) > 0
     True
     >>> sorted(prof["problem_level"].unique().tolist())
@@ -43,13 +46,27 @@ Example:
 from __future__ import annotations
 
 import contextlib
-import warnings
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from voc.history import History
+from voc.schema import (
+    CONTACTS,
+    CUSTOMERS,
+    ERROR_COL,
+    EVENTS,
+    FEEDBACK,
+    Schema,
+    as_timestamp,
+    default_as_of,
+    empty_table,
+    parse_list_column,
+    usable,
+    validate,
+)
 
 __all__ = [
     "Schema",
@@ -94,172 +111,6 @@ CONTACT_FEEDBACK_CHANNELS: tuple[str, ...] = ("chat", "online_chat", "hotline", 
 OPEN_STAGES = frozenset(
     {"problem_found", "seeking_help", "in_progress", "unresolved", "unsolvable", "recurred"}
 )
-ERROR_COL = "validation_error"
-
-_TRUE = {"true", "1", "yes", "y", "t", "是", "已解决", "解决"}
-_FALSE = {"false", "0", "no", "n", "f", "否", "未解决"}
-
-
-# --------------------------------------------------------------------------- schemas
-@dataclass(frozen=True)
-class Schema:
-    """Columns of one input table.
-
-    Attributes:
-        name: Table name used in error messages.
-        required: ``{column: kind}`` that must be present.
-        optional: ``{column: kind}`` checked only when present.
-
-    Kinds: ``"id"`` (any hashable, not null), ``"str"``, ``"datetime"``,
-    ``"number"``, ``"bool"``.
-    """
-
-    name: str
-    required: dict[str, str]
-    optional: dict[str, str]
-
-    def describe(self) -> str:
-        """One-line description: ``name(required...; optional...)``."""
-        req = ", ".join(f"{c}:{k}" for c, k in self.required.items())
-        opt = ", ".join(f"{c}:{k}" for c, k in self.optional.items())
-        return f"{self.name}({req}; optional {opt})"
-
-
-FEEDBACK = Schema(
-    "feedback", {"text": "str", "timestamp": "datetime", "channel": "str"}, {"customer_id": "id"}
-)
-CONTACTS = Schema(
-    "contacts",
-    {"customer_id": "id", "channel": "str", "timestamp": "datetime"},
-    {"topic": "str", "resolved": "bool"},
-)
-EVENTS = Schema(
-    "events",
-    {"customer_id": "id", "timestamp": "datetime", "type": "str"},
-    {"amount": "number", "score": "number", "detail": "str"},
-)
-CUSTOMERS = Schema("customers", {"customer_id": "id"}, {"signup_date": "datetime", "verified": "bool"})
-
-
-def _flag(errors: pd.Series, mask: pd.Series | np.ndarray, message: str) -> pd.Series:
-    mask = pd.Series(np.asarray(mask, dtype=bool), index=errors.index)
-    if not mask.any():
-        return errors
-    new = errors.copy()
-    cur = new[mask]
-    new[mask] = np.where(cur.isna(), message, cur.astype(object).astype(str) + "; " + message)
-    return new
-
-
-def _parse_datetime(col: pd.Series, table: str, name: str) -> pd.Series:
-    if pd.api.types.is_datetime64_any_dtype(col):
-        out = col
-    elif pd.api.types.is_bool_dtype(col) or pd.api.types.is_numeric_dtype(col):
-        raise ValueError(
-            f"{table}.{name} must hold datetimes or date strings, got dtype {col.dtype}; "
-            f"convert epoch numbers first, e.g. pd.to_datetime(df['{name}'], unit='s')"
-        )
-    else:
-        try:
-            out = pd.to_datetime(col, errors="coerce", format="ISO8601")
-        except (ValueError, TypeError):
-            out = pd.to_datetime(col, errors="coerce", format="ISO8601", utc=True)
-        retry = out.isna() & col.notna()
-        if retry.any():
-            try:
-                alt = pd.to_datetime(col[retry], errors="coerce", format="mixed")
-            except (ValueError, TypeError):
-                alt = pd.to_datetime(col[retry], errors="coerce", format="mixed", utc=True)
-            if getattr(alt.dt, "tz", None) is not None:
-                alt = alt.dt.tz_convert(None)
-            if getattr(out.dt, "tz", None) is not None:
-                out = out.dt.tz_convert(None)
-            out = out.astype("datetime64[ns]")
-            out[retry] = alt.astype("datetime64[ns]")
-    if getattr(out.dt, "tz", None) is not None:
-        out = out.dt.tz_convert(None)
-    return out.astype("datetime64[ns]")
-
-
-def _parse_bool(col: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Return (values as object True/False/None, bad mask)."""
-    if pd.api.types.is_bool_dtype(col):
-        return col.astype(object), pd.Series(False, index=col.index)
-    norm = col.astype(object).map(
-        lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip().lower()
-    )
-    out = norm.map(lambda v: True if v in _TRUE else (False if v in _FALSE else None))
-    bad = norm.notna() & (norm != "") & (norm != "nan") & (norm != "none") & out.isna()
-    return out.astype(object), bad
-
-
-def validate(df: pd.DataFrame, schema: Schema) -> pd.DataFrame:
-    """Check ``df`` against ``schema`` and return a parsed copy.
-
-    Datetime columns are parsed with pandas (ISO 8601 first, then per element),
-    numbers coerced, booleans read from ``True/False/1/0/yes/no/是/否``. A row
-    with an unusable value keeps its place and gets a message in the
-    ``validation_error`` column (``None`` for good rows).
-
-    Args:
-        df: The input table.
-        schema: One of :data:`FEEDBACK`, :data:`CONTACTS`, :data:`EVENTS`, :data:`CUSTOMERS`.
-
-    Returns:
-        A copy with parsed columns and ``validation_error``.
-
-    Raises:
-        ValueError: ``df`` is not a DataFrame, a required column is missing, or a
-            column has a dtype that cannot hold its kind (e.g. numbers for a
-            timestamp, a numeric column with no number at all).
-    """
-    if not isinstance(df, pd.DataFrame):
-        raise ValueError(f"{schema.name} must be a pandas DataFrame, got {type(df).__name__}")
-    missing = [c for c in schema.required if c not in df.columns]
-    if missing:
-        raise ValueError(
-            f"{schema.name} is missing required column(s) {missing}; expected {schema.describe()}; "
-            f"found {list(df.columns)}"
-        )
-    out = df.copy()
-    errors = pd.Series([None] * len(out), index=out.index, dtype=object)
-    if ERROR_COL in out.columns:
-        errors = out[ERROR_COL].astype(object).where(out[ERROR_COL].notna(), None)
-    kinds = {**{c: k for c, k in schema.optional.items() if c in out.columns}, **schema.required}
-    for col, kind in kinds.items():
-        s = out[col]
-        if kind == "datetime":
-            parsed = _parse_datetime(s, schema.name, col)
-            if col in schema.required:
-                errors = _flag(errors, parsed.isna(), f"bad {col}")
-            else:
-                errors = _flag(errors, parsed.isna() & s.notna(), f"bad {col}")
-            out[col] = parsed
-        elif kind == "number":
-            if pd.api.types.is_bool_dtype(s):
-                raise ValueError(f"{schema.name}.{col} must be numeric, got dtype bool")
-            num = pd.to_numeric(s, errors="coerce")
-            bad = num.isna() & s.notna() & (s.astype(str).str.strip() != "")
-            if s.notna().any() and num.notna().sum() == 0:
-                raise ValueError(
-                    f"{schema.name}.{col} must be numeric; no value of dtype {s.dtype} parses as a number"
-                )
-            errors = _flag(errors, bad, f"bad {col}")
-            out[col] = num.astype(float)
-        elif kind == "bool":
-            vals, bad = _parse_bool(s)
-            errors = _flag(errors, bad, f"bad {col}")
-            out[col] = vals
-        elif kind == "str":
-            if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s) and s.notna().any():
-                raise ValueError(f"{schema.name}.{col} must hold strings, got dtype {s.dtype}")
-            if col in schema.required:
-                empty = s.isna() | (s.astype(str).str.strip() == "")
-                errors = _flag(errors, empty, f"missing {col}")
-        elif kind == "id":
-            errors = _flag(errors, s.isna(), f"missing {col}") if col in schema.required else errors
-    out[ERROR_COL] = errors
-    return out
 
 
 def validate_feedback(df: pd.DataFrame) -> pd.DataFrame:
@@ -273,29 +124,17 @@ def validate_contacts(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def validate_events(df: pd.DataFrame) -> pd.DataFrame:
-    """Validate an events table (see the module docstring). Returns a parsed copy."""
-    out = validate(df, EVENTS)
-    out["type"] = out["type"].astype(str).str.strip().str.lower()
-    return out
+    """Validate an events table (see the module docstring). Returns a parsed copy (``type`` in lower case)."""
+    return validate(df, EVENTS)
 
 
 def validate_customers(df: pd.DataFrame) -> pd.DataFrame:
-    """Validate a customers table (see the module docstring). Returns a parsed copy."""
-    out = validate(df, CUSTOMERS)
-    dup = out["customer_id"].duplicated(keep="first")
-    return out.assign(**{ERROR_COL: _flag(out[ERROR_COL], dup, "duplicate customer_id")})
+    """Validate a customers table (see the module docstring); a repeated ``customer_id`` is flagged."""
+    return validate(df, CUSTOMERS)
 
 
 def _usable(df: pd.DataFrame, table: str) -> pd.DataFrame:
-    bad = df[ERROR_COL].notna()
-    if bad.any():
-        examples = df.loc[bad, ERROR_COL].value_counts().head(3).to_dict()
-        warnings.warn(
-            f"{table}: {int(bad.sum())} of {len(df)} rows flagged and left out of the profile "
-            f"(see the 'validation_error' column of validate_{table}()): {examples}",
-            stacklevel=3,
-        )
-    return df[~bad]
+    return usable(df, table, stacklevel=4)
 
 
 # --------------------------------------------------------------------------- analysis
@@ -325,21 +164,6 @@ def ensure_analyzed(
             "is not available; pass analysed feedback (columns of voc.analyze_frame)"
         ) from e
     return analyze_frame(feedback, text_col=text_col)
-
-
-def _as_list_col(s: pd.Series) -> pd.Series:
-    def conv(v: Any) -> list[str]:
-        if isinstance(v, list):
-            return v
-        if v is None or (isinstance(v, float) and np.isnan(v)):
-            return []
-        if isinstance(v, (tuple, set, np.ndarray)):
-            return list(v)
-        if isinstance(v, str):
-            return [x.strip() for x in v.replace(";", "|").replace(",", "|").split("|") if x.strip()]
-        return []
-
-    return s.map(conv)
 
 
 def sentiment_values(feedback: pd.DataFrame) -> pd.Series:
@@ -708,9 +532,9 @@ def _legacy_problems(
 
 
 def profile_customers(
-    feedback: pd.DataFrame,
-    contacts: pd.DataFrame,
-    events: pd.DataFrame,
+    feedback: pd.DataFrame | History,
+    contacts: pd.DataFrame | None = None,
+    events: pd.DataFrame | None = None,
     customers: pd.DataFrame | None = None,
     *,
     as_of: Any = None,
@@ -781,11 +605,14 @@ def profile_customers(
     orders ignored).
 
     Args:
-        feedback: Feedback texts (analysed or not; see the module docstring).
-        contacts: Contacts with customer service.
-        events: Orders, returns, NPS and other events.
+        feedback: A :class:`voc.History` (its checked tables, analyzed feedback and
+            ``as_of``; then ``contacts``, ``events`` and ``customers`` stay ``None``), or
+            feedback texts (analysed or not; see the module docstring) -- the old form,
+            kept for one release.
+        contacts: Contacts with customer service (``None``: none).
+        events: Orders, returns, NPS and other events (``None``: none).
         customers: Optional master table (``signup_date``, ``verified``).
-        as_of: Reference time (default: the latest timestamp in the inputs).
+        as_of: Reference time (default: ``History.as_of``, the latest timestamp in the inputs).
         silent_window_days: Only signals of the last this many days count (None: all).
         contact_grace_days: Contacts this many days before the first problem still count.
         episode_gap_days: Largest gap between two signals of one burst.
@@ -822,11 +649,15 @@ def profile_customers(
     Raises:
         ValueError: A table fails validation (see :func:`validate`) or ``rule`` is unknown.
     """
-    fb = validate_feedback(feedback)
-    fb = ensure_analyzed(fb, text_col=text_col)
-    ct = validate_contacts(contacts)
-    ev = validate_events(events)
-    cu = validate_customers(customers) if customers is not None else None
+    if isinstance(feedback, History):
+        fb, ct, ev, cu = feedback.unpack("profile_customers", contacts, events, customers)
+        text_col = "text"
+        as_of = feedback.as_of if as_of is None else as_of
+    else:
+        fb = ensure_analyzed(validate_feedback(feedback), text_col=text_col)
+        ct = validate_contacts(contacts) if contacts is not None else empty_table(CONTACTS)
+        ev = validate_events(events) if events is not None else empty_table(EVENTS)
+        cu = validate_customers(customers) if customers is not None else None
 
     n_invalid = {
         name: int(df[ERROR_COL].notna().sum())
@@ -842,12 +673,7 @@ def profile_customers(
         else fb.iloc[0:0].assign(customer_id=None)
     )
 
-    if as_of is None:
-        stamps = [s.max() for s in (fb["timestamp"], ct["timestamp"], ev["timestamp"]) if len(s)]
-        as_of = max(stamps) if stamps else pd.Timestamp.now()
-    as_of = pd.Timestamp(as_of)
-    if as_of.tz is not None:
-        as_of = as_of.tz_convert(None)
+    as_of = default_as_of([fb, ct, ev]) if as_of is None else as_timestamp(as_of)
     if rule not in ("evidence", "legacy"):
         raise ValueError(f"rule must be 'evidence' or 'legacy', got {rule!r}")
     if rule == "legacy" and silent_window_days is None:
@@ -962,7 +788,7 @@ def profile_customers(
 
     # ---- non-complaint reasons
     if "non_complaint_reasons" in fb.columns:
-        rs = pd.DataFrame({"customer_id": fb["customer_id"], "r": _as_list_col(fb["non_complaint_reasons"])})
+        rs = pd.DataFrame({"customer_id": fb["customer_id"], "r": parse_list_column(fb["non_complaint_reasons"])})
         rs = rs.explode("r").dropna(subset=["r"])
         if len(rs):
             tab = pd.crosstab(rs["customer_id"], rs["r"]).reindex(all_ids, fill_value=0)

@@ -14,13 +14,13 @@ Example:
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from voc.schema import parse_list
 from voc.taxonomy import TASKS, load_taxonomy
 
 __all__ = ["list_corpora", "load", "load_frame", "corpora_dir", "split_of", "weak_sentiment", "SPLITS"]
@@ -137,17 +137,7 @@ def _load_user_file(path: Path) -> pd.DataFrame:
     return df
 
 
-def _as_list(value: Any) -> list[str]:
-    if isinstance(value, list):
-        return value
-    if value is None or (isinstance(value, float) and value != value) or value == "":
-        return []
-    if isinstance(value, str):
-        s = value.strip()
-        if s.startswith("["):
-            return list(json.loads(s))
-        return [v.strip() for v in s.replace(";", "|").replace(",", "|").split("|") if v.strip()]
-    return list(value)
+_as_list = parse_list  # the one list-cell parser (voc.schema)
 
 
 def load_frame(name: str, split: str | None = None, *, validate: bool = True) -> pd.DataFrame:

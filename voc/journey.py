@@ -47,7 +47,9 @@ from voc.customers import (
     validate_events,
     validate_feedback,
 )
+from voc.history import History
 from voc.plotting import plot_emotion_curve as plot_emotion_curve  # moved to voc.plotting
+from voc.schema import parse_bool
 
 __all__ = [
     "STAGES",
@@ -372,9 +374,9 @@ def emotion_curve(
 
 # --------------------------------------------------------------------------- paths and funnel
 def journey_paths(
-    feedback: pd.DataFrame,
-    contacts: pd.DataFrame,
-    events: pd.DataFrame,
+    feedback: pd.DataFrame | History,
+    contacts: pd.DataFrame | None = None,
+    events: pd.DataFrame | None = None,
     customers: pd.DataFrame | None = None,
     *,
     profiles: pd.DataFrame | None = None,
@@ -403,7 +405,8 @@ def journey_paths(
     those of :func:`voc.customers.profile_customers` (see docs/customers.md).
 
     Args:
-        feedback: Feedback texts.
+        feedback: A :class:`voc.History` (its tables and, with the default settings, its cached
+            profiles; pass no other table then), or feedback texts.
         contacts: Contacts (optional ``escalated`` bool column).
         events: Events.
         customers: Optional customer master table.
@@ -418,6 +421,14 @@ def journey_paths(
         ``recurring``, ``problem_status``, ``problem_level``, ``churned``,
         ``escalated``.
     """
+    if isinstance(feedback, History):
+        h = feedback
+        feedback, contacts, events, customers = h.unpack("journey_paths", contacts, events, customers)
+        text_col = "text"
+        if profiles is None and not profile_kwargs and contact_grace_days == 7:
+            profiles = h.profiles
+    if contacts is None or events is None:
+        raise ValueError("journey_paths: contacts and events are required (DataFrames), or pass a History")
     fb = ensure_analyzed(validate_feedback(feedback), text_col=text_col)
     if profiles is None:
         profiles = profile_customers(
@@ -439,7 +450,7 @@ def journey_paths(
         esc_times.append(f[["customer_id", "timestamp"]])
     if "escalated" in contacts.columns:
         ct = validate_contacts(contacts)
-        flag = ct["escalated"].map(lambda v: str(v).strip().lower() in {"true", "1", "yes", "是"})
+        flag = ct["escalated"].map(lambda v: parse_bool(v) is True)
         esc_times.append(ct.loc[flag & ct["validation_error"].isna(), ["customer_id", "timestamp"]])
     escalated = pd.Series(False, index=p.index)
     if esc_times:

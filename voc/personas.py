@@ -67,6 +67,8 @@ import numpy as np
 import pandas as pd
 
 from voc.customers import CONTACT_FEEDBACK_CHANNELS, ensure_analyzed
+from voc.history import History
+from voc.schema import parse_list
 
 __all__ = [
     "DEFAULT_MAP",
@@ -262,70 +264,46 @@ def _spans(evidence: Any, code: str) -> list[str]:
     return [str(i.get("text", "")) if isinstance(i, dict) else str(i) for i in items]
 
 
+def _occ(ids: Any, signal: str, source: str, **cols: Any) -> pd.DataFrame:
+    """Occurrence rows (:data:`_OCC_COLS`) of one signal; columns not given are ``None``."""
+    n = len(ids)
+    base = {"customer_id": ids, "signal": signal, "source": source, "row": None, "timestamp": None,
+            "channel": None, "text": None, "spans": [[] for _ in range(n)], "detail": None}
+    return pd.DataFrame({**base, **cols}, columns=_OCC_COLS)
+
+
+def _col(sub: pd.DataFrame, name: str) -> Any:
+    return sub[name].to_numpy() if name in sub.columns else None
+
+
 def _feedback_occ(fb: pd.DataFrame, mask: pd.Series, signal: str, code: str | None) -> pd.DataFrame:
     sub = fb[mask]
     if sub.empty:
         return pd.DataFrame(columns=_OCC_COLS)
-    ev = sub["evidence"] if "evidence" in sub.columns else pd.Series([None] * len(sub), index=sub.index)
-    return pd.DataFrame(
-        {
-            "customer_id": sub["customer_id"].to_numpy(),
-            "signal": signal,
-            "source": "feedback",
-            "row": sub.index.to_numpy(),
-            "timestamp": sub["timestamp"].to_numpy() if "timestamp" in sub.columns else None,
-            "channel": sub["channel"].to_numpy() if "channel" in sub.columns else None,
-            "text": sub["text"].astype(str).str.slice(0, _SNIPPET).to_numpy(),
-            "spans": [_spans(e, code) if code else [] for e in ev],
-            "detail": None,
-        }
-    )
+    ev = sub["evidence"] if "evidence" in sub.columns else [None] * len(sub)
+    return _occ(sub["customer_id"].to_numpy(), signal, "feedback", row=sub.index.to_numpy(),
+                timestamp=_col(sub, "timestamp"), channel=_col(sub, "channel"),
+                text=sub["text"].astype(str).str.slice(0, _SNIPPET).to_numpy(),
+                spans=[_spans(e, code) if code else [] for e in ev])
 
 
 def _event_occ(ev: pd.DataFrame, mask: pd.Series, signal: str) -> pd.DataFrame:
     sub = ev[mask]
     if sub.empty:
         return pd.DataFrame(columns=_OCC_COLS)
-    detail = sub["detail"] if "detail" in sub.columns else pd.Series([None] * len(sub), index=sub.index)
-    return pd.DataFrame(
-        {
-            "customer_id": sub["customer_id"].to_numpy(),
-            "signal": signal,
-            "source": "event",
-            "row": sub.index.to_numpy(),
-            "timestamp": sub["timestamp"].to_numpy(),
-            "channel": None,
-            "text": None,
-            "spans": [[] for _ in range(len(sub))],
-            "detail": [
-                f"{t}:{d}" if isinstance(d, str) and d else t
-                for t, d in zip(sub["type"], detail, strict=True)
-            ],
-        }
-    )
+    detail = sub["detail"] if "detail" in sub.columns else [None] * len(sub)
+    return _occ(sub["customer_id"].to_numpy(), signal, "event", row=sub.index.to_numpy(),
+                timestamp=sub["timestamp"].to_numpy(),
+                detail=[f"{t}:{d}" if isinstance(d, str) and d else t for t, d in zip(sub["type"], detail, strict=True)])
 
 
 def _profile_occ(prof: pd.DataFrame, mask: pd.Series, signal: str, cols: list[str]) -> pd.DataFrame:
     sub = prof[mask.fillna(False).astype(bool)]
     if sub.empty:
         return pd.DataFrame(columns=_OCC_COLS)
-    vals = sub[cols].to_dict("records")
-    return pd.DataFrame(
-        {
-            "customer_id": sub.index.to_numpy(),
-            "signal": signal,
-            "source": "profile",
-            "row": None,
-            "timestamp": None,
-            "channel": None,
-            "text": None,
-            "spans": [[] for _ in range(len(sub))],
-            "detail": [
-                {k: (round(float(v), 3) if isinstance(v, (float, np.floating)) else v) for k, v in r.items()}
-                for r in vals
-            ],
-        }
-    )
+    detail = [{k: (round(float(v), 3) if isinstance(v, (float, np.floating)) else v) for k, v in r.items()}
+              for r in sub[cols].to_dict("records")]
+    return _occ(sub.index.to_numpy(), signal, "profile", detail=detail)
 
 
 def _occurrences(
@@ -343,9 +321,7 @@ def _occurrences(
                 continue
             if col in _LIST_FIELDS:
                 if col not in exploded:
-                    exploded[col] = fb[col].map(
-                        lambda v: v if isinstance(v, (list, tuple, np.ndarray)) else []
-                    )
+                    exploded[col] = fb[col].map(parse_list)
                 mask = exploded[col].map(lambda v, c=code: c in v)
             else:
                 mask = fb[col] == code
@@ -411,8 +387,8 @@ def _evidence_record(r: Any) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- assignment
 def assign_personas(
-    profiles: pd.DataFrame,
-    feedback: pd.DataFrame,
+    profiles: pd.DataFrame | History,
+    feedback: pd.DataFrame | None = None,
     events: pd.DataFrame | None = None,
     mapping: str | Path | pd.DataFrame | None = None,
     *,
@@ -424,7 +400,9 @@ def assign_personas(
     """Type tags and a primary archetype per customer, each with its evidence.
 
     Args:
-        profiles: Output of :func:`voc.customers.profile_customers` (index = customer_id).
+        profiles: A :class:`voc.History` (its profiles, analyzed feedback and events are
+            used; pass no ``feedback`` / ``events`` then), or the output of
+            :func:`voc.customers.profile_customers` (index = customer_id) -- the old form.
         feedback: Feedback with ``customer_id`` and the analyzer columns (the
             analyzer runs if ``sentiment`` is missing). Its index is the
             ``row`` reported in the evidence.
@@ -450,6 +428,13 @@ def assign_personas(
         ValueError: Bad mapping, or feedback without ``customer_id``.
     """
     table = load_persona_map(mapping)
+    if isinstance(profiles, History):
+        h = profiles
+        if feedback is not None or events is not None:
+            raise TypeError("assign_personas(history): the tables come from the History; pass no others")
+        profiles, feedback, events, text_col = h.profiles, h.usable("feedback"), h.usable("events"), "text"
+    if feedback is None:
+        raise ValueError("assign_personas: feedback is required with a profiles table")
     if "customer_id" not in feedback.columns:
         raise ValueError("assign_personas: feedback needs a 'customer_id' column")
     fb = ensure_analyzed(feedback, text_col=text_col)

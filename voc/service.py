@@ -4,6 +4,12 @@ Endpoints:
 
 * ``POST /analyze``: ``{"text": "..."}`` or ``{"texts": ["...", ...]}`` ->
   ``{"results": [Result.to_json(), ...]}``, one result per input, in order.
+* ``POST /customers/profile``: ``{"feedback": [{...}, ...], "contacts": [...], "events": [...],
+  "customers": [...], "as_of": "..."}`` (rows as JSON objects; only ``feedback`` required) ->
+  ``{"as_of", "invalid_rows", "profiles": [...]}``: the tables are checked once as a
+  :class:`voc.History` (the one way into the customer half), the feedback is analyzed
+  once, one profile per customer (:func:`voc.profile_customers`). More than ``max_batch``
+  feedback rows -> **413**; a table the schema refuses -> **422** naming the table and column.
 * ``GET /health``: ``{"status": "ok", "model_loaded": bool, "version": "..."}``.
 * ``GET /labels``: the analyzer's taxonomy (codes, Chinese names, kinds).
 * ``GET /openapi.json``: the OpenAPI schema.
@@ -59,7 +65,8 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr, model_validator
 
 from voc import __version__
 
-__all__ = ["create_app", "AnalyzeRequest", "AnalyzeResponse", "AnalysisResult", "HealthResponse"]
+__all__ = ["create_app", "AnalyzeRequest", "AnalyzeResponse", "AnalysisResult", "CustomersRequest",
+           "CustomersResponse", "HealthResponse"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -91,6 +98,35 @@ class AnalyzeRequest(BaseModel):
         if (self.text is None) == (self.texts is None):
             raise ValueError("send exactly one of 'text' (a string) or 'texts' (a list of strings)")
         return self
+
+
+class CustomersRequest(BaseModel):
+    """Body of ``POST /customers/profile``: the customer tables as lists of rows (docs/customers.md)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{
+            "feedback": [{"customer_id": "C1", "timestamp": "2024-05-01", "channel": "app", "text": "退款还没到账"}],
+            "events": [{"customer_id": "C1", "timestamp": "2024-05-02", "type": "return", "detail": "damaged"}],
+        }]},
+    )
+
+    feedback: list[dict[str, Any]] = Field(description="Feedback rows: text, timestamp, channel, customer_id.")
+    contacts: list[dict[str, Any]] | None = Field(default=None, description="Contacts: customer_id, channel, "
+                                                  "timestamp (+ topic, resolved).")
+    events: list[dict[str, Any]] | None = Field(default=None, description="Events: customer_id, timestamp, type "
+                                                "(+ amount, score, detail).")
+    customers: list[dict[str, Any]] | None = Field(default=None, description="Customers: customer_id "
+                                                   "(+ signup_date, verified).")
+    as_of: StrictStr | None = Field(default=None, description="Reference time (default: the latest timestamp).")
+
+
+class CustomersResponse(BaseModel):
+    """Answer of ``POST /customers/profile``."""
+
+    as_of: str
+    invalid_rows: dict[str, int] = Field(description="Rows flagged per table (kept out of the profiles).")
+    profiles: list[dict[str, Any]] = Field(description="One profile per customer (columns: docs/customers.md).")
 
 
 class EvidenceSpan(BaseModel):
@@ -371,6 +407,33 @@ def _install_access_log_filter() -> None:
 
 
 # ------------------------------------------------------------------ app factory
+def _profiles_answer(req: CustomersRequest, nlp: Any) -> dict[str, Any]:
+    """``POST /customers/profile``: one History, its profiles as JSON rows (customer ids PII-masked)."""
+    import json
+    import warnings
+
+    import pandas as pd
+
+    from voc.history import History
+    from voc.privacy import mask_value
+
+    frames = {name: (pd.DataFrame(rows) if rows is not None else None)
+              for name, rows in (("feedback", req.feedback), ("contacts", req.contacts), ("events", req.events),
+                                 ("customers", req.customers))}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            h = History.from_frames(frames["feedback"], frames["contacts"], frames["events"], frames["customers"],
+                                    as_of=req.as_of, nlp=nlp)
+            prof = h.profiles
+    except (ValueError, TypeError) as e:  # the schema's message names table and column, never a value
+        raise HTTPException(422, str(e).split(";")[0]) from None
+    out = prof.reset_index()
+    out["customer_id"] = out["customer_id"].map(mask_value)
+    rows = json.loads(out.to_json(orient="records", date_format="iso", force_ascii=False, default_handler=str))
+    return {"as_of": h.as_of.isoformat(), "invalid_rows": h.invalid_rows, "profiles": rows}
+
+
 def create_app(nlp: Any = None, max_batch: int = 256, max_text_chars: int = 10_000,
                max_body_bytes: int = 2_000_000, *, model: str | Path | None = None) -> FastAPI:
     """Build the FastAPI app.
@@ -418,7 +481,7 @@ def create_app(nlp: Any = None, max_batch: int = 256, max_text_chars: int = 10_0
                         "max_body_bytes": max_body_bytes}
     app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=max_body_bytes)
     app.add_middleware(InternalErrorMiddleware)  # added last: outermost, also covers the size check
-    fields = frozenset(AnalyzeRequest.model_fields)
+    fields = frozenset(AnalyzeRequest.model_fields) | frozenset(CustomersRequest.model_fields)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -452,6 +515,14 @@ def create_app(nlp: Any = None, max_batch: int = 256, max_text_chars: int = 10_0
         if req.text is not None and results[0]["error"]:
             raise HTTPException(422, f"text cannot be analyzed: {results[0]['error']}")
         return {"results": results}
+
+    @app.post("/customers/profile", response_model=CustomersResponse, responses=too_large,
+              summary="Customer profiles (silent customers, problem levels) from the customer tables")
+    def customers_profile(req: CustomersRequest) -> dict[str, Any]:
+        """Check the tables once as a ``voc.History`` and profile every customer."""
+        if len(req.feedback) > max_batch:
+            raise HTTPException(413, f"feedback has {len(req.feedback)} rows; the limit is {max_batch}")
+        return _profiles_answer(req, holder.get())
 
     @app.get("/health", response_model=HealthResponse, summary="Liveness and model status")
     def health() -> dict[str, Any]:

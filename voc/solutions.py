@@ -55,6 +55,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from voc.schema import parse_bool
+
 __all__ = [
     "DEFAULT_SOLUTIONS",
     "RESULT_COLUMNS",
@@ -81,8 +83,6 @@ RESULT_COLUMNS: tuple[str, ...] = (
     "evidence",
     "explanation",
 )
-_TRUE = {"true", "1", "yes", "y", "t", "是", "1.0"}
-_FALSE = {"false", "0", "no", "n", "f", "否", "0.0"}
 _WS = re.compile(r"\s+")
 #: Text columns tried, in order, for the case description of a contact.
 _CONTACT_TEXT_COLS = ("text", "description", "summary", "transcript", "content")
@@ -100,37 +100,24 @@ def _text(v: Any) -> str:
 
 
 def _bool(v: Any) -> bool | None:
-    """``True`` / ``False`` for a bool-like value, ``None`` when missing; ``ValueError`` otherwise."""
-    if _missing(v):
-        return None
-    if isinstance(v, (bool, np.bool_)):
-        return bool(v)
-    s = str(v).strip().lower()
-    if s == "":
-        return None
-    if s in _TRUE:
-        return True
-    if s in _FALSE:
-        return False
-    raise ValueError(v)
+    """``True`` / ``False`` for a bool-like value, ``None`` when missing; ``ValueError`` otherwise
+    (:func:`voc.schema.parse_bool`, the one boolean parser)."""
+    return parse_bool(v, strict=True)
 
 
 def _read(path: str | Path) -> pd.DataFrame:
+    """A solution table by extension (:func:`voc.tables.read_frame`, ``case_id`` as text)."""
+    from voc.tables import READERS, read_frame
+
     p = Path(path)
     if not p.is_file():
         raise FileNotFoundError(f"{path}: no such file")
     suffix = p.suffix.lower()
-    if suffix in (".csv", ".tsv"):
-        return pd.read_csv(p, sep="\t" if suffix == ".tsv" else ",", dtype={"case_id": str})
-    if suffix in (".jsonl", ".json"):
-        return pd.read_json(p, lines=suffix == ".jsonl")
-    if suffix == ".parquet":
-        return pd.read_parquet(p)
-    if suffix in (".xlsx", ".xls"):
-        return pd.read_excel(p)
-    raise ValueError(
-        f"{path}: unsupported solution table type {suffix!r} (use .csv, .jsonl, .parquet, .xlsx)"
-    )
+    if suffix not in READERS:
+        raise ValueError(
+            f"{path}: unsupported solution table type {suffix!r} (use .csv, .jsonl, .parquet, .xlsx)"
+        )
+    return read_frame(p, dtype=None if suffix == ".parquet" else {"case_id": str})
 
 
 def _solution_key(s: str) -> str:

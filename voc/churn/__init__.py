@@ -13,7 +13,7 @@ the customers an issue drove away once it is fixed.
   histogram gradient boosting classifier, chosen by validation ROC-AUC;
   :meth:`ChurnModel.evaluate` gives ROC-AUC, PR-AUC, Brier score and a
   calibration table, :meth:`ChurnModel.explain` the top contributing features
-  of each score, :meth:`ChurnModel.save` / :meth:`ChurnModel.load` persist it
+  of each score, :meth:`ChurnModel.to_disk` / :meth:`ChurnModel.from_disk` persist it
   without pickle.
 * :func:`fit_time_split` is the time-aware protocol: features and labels at an
   earlier snapshot for training, at a later one for testing.

@@ -20,7 +20,9 @@ from voc.customers import (
     validate_events,
     validate_feedback,
 )
+from voc.history import History
 from voc.personas import _REASON_CODES
+from voc.schema import as_timestamp
 
 #: Non-complaint reason codes (seed 000) turned into ``reason_<code>`` counts (those of :mod:`voc.personas`).
 REASON_CODES: tuple[str, ...] = _REASON_CODES
@@ -87,12 +89,10 @@ INFO_COLUMNS: tuple[str, ...] = ("monetary", "frequency", "last_order", "problem
 
 # --------------------------------------------------------------------------- features
 def _as_of(value: Any) -> pd.Timestamp:
+    """A required snapshot time as a naive timestamp (:func:`voc.schema.as_timestamp`)."""
     if value is None:
         raise ValueError("as_of is required (a date or timestamp)")
-    ts = pd.Timestamp(value)
-    if ts.tz is not None:
-        ts = ts.tz_convert(None)
-    return ts
+    return as_timestamp(value)
 
 
 def _before(df: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
@@ -140,12 +140,12 @@ def churn_labels(
 
 
 def churn_features(
-    feedback: pd.DataFrame,
-    contacts: pd.DataFrame,
-    events: pd.DataFrame,
+    feedback: pd.DataFrame | History,
+    contacts: pd.DataFrame | None = None,
+    events: pd.DataFrame | None = None,
     customers: pd.DataFrame | None = None,
     *,
-    as_of: Any,
+    as_of: Any = None,
     horizon_days: float | None = 90,
     assignment: pd.DataFrame | None = None,
     open_issues: Iterable[Any] | None = None,
@@ -191,11 +191,13 @@ def churn_features(
     ``frequency``, ``last_order``, ``problem_status``, ``top_reason``.
 
     Args:
-        feedback: Feedback texts (analysed or not; see :mod:`voc.customers`).
-        contacts: Contacts with customer service.
-        events: Orders, returns, NPS, churn and other events.
+        feedback: A :class:`voc.History` (its analyzed tables; ``as_of`` defaults to
+            ``History.as_of``; pass no other table then), or feedback texts (analysed or
+            not; see :mod:`voc.customers`) -- the old form.
+        contacts: Contacts with customer service (required without a History).
+        events: Orders, returns, NPS, churn and other events (required without a History).
         customers: Optional master table (``signup_date``, ``verified``).
-        as_of: Snapshot time: features use what happened before it.
+        as_of: Snapshot time: features use what happened before it (required without a History).
         horizon_days: Label horizon; ``None`` returns no label (scoring).
         assignment: ``customer_id`` / ``issue_id`` rows (a ``timestamp`` column
             restricts them to rows before ``as_of``; rows without one, e.g. from
@@ -214,6 +216,15 @@ def churn_features(
     Raises:
         ValueError: A table fails validation or ``as_of`` is missing.
     """
+    if isinstance(feedback, History):
+        h = feedback
+        feedback, contacts, events, customers = h.unpack("churn_features", contacts, events, customers)
+        as_of = h.as_of if as_of is None else as_of
+        text_col = "text"
+        if assignment is not None and hasattr(assignment, "assignment_"):
+            assignment = assignment.assignment_
+    if contacts is None or events is None:
+        raise ValueError("churn_features: contacts and events are required (or pass a History)")
     as_of = _as_of(as_of)
     return _features_at(_prepare(feedback, contacts, events, customers, text_col), as_of=as_of,
                         horizon_days=horizon_days, assignment=assignment, open_issues=open_issues,

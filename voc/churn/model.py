@@ -293,7 +293,7 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
         if not hasattr(self, "kind_"):
             from sklearn.exceptions import NotFittedError
 
-            raise NotFittedError("ChurnModel is not fitted yet; call fit() or ChurnModel.load()")
+            raise NotFittedError("ChurnModel is not fitted yet; call fit() or ChurnModel.from_disk()")
 
     def _proba_matrix(self, A: np.ndarray) -> np.ndarray:
         if self.kind_ == "logistic":
@@ -405,8 +405,8 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
             out[f"contribution_{k + 1}"] = [r[k]["contribution"] if len(r) > k else np.nan for r in rows_tf]
         return out
 
-    # ---- persistence
-    def save(self, path: str | Path) -> Path:
+    # ---- persistence (to_disk / from_disk: the one save / load verb of voc; save / load kept for one release)
+    def to_disk(self, path: str | Path) -> Path:
         """Save to the directory ``path`` without pickle.
 
         Files: ``churn_model.json`` (parameters, feature names, scores) and
@@ -421,14 +421,23 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
         return _save_model(self, path)
 
     @classmethod
-    def load(cls, path: str | Path) -> ChurnModel:
-        """Load a model written by :meth:`save` (nothing is unpickled).
+    def from_disk(cls, path: str | Path) -> ChurnModel:
+        """Load a model written by :meth:`to_disk` (nothing is unpickled).
 
         Raises:
             ValueError: The directory does not hold a voc churn model, or the
                 gradient boosting file contains types outside :data:`SKOPS_TRUSTED`.
         """
         return _load_model(cls, path)
+
+    def save(self, path: str | Path) -> Path:
+        """The old name of :meth:`to_disk` (kept for one release)."""
+        return self.to_disk(path)
+
+    @classmethod
+    def load(cls, path: str | Path) -> ChurnModel:
+        """The old name of :meth:`from_disk` (kept for one release)."""
+        return cls.from_disk(path)
 
 
 def _customer_groups(X: Any) -> pd.Series | None:

@@ -24,7 +24,7 @@ _ARRAYS_NAME = "churn_model.safetensors"
 _NPZ_NAME = "churn_model.npz"
 _GBM_NAME = "churn_gbm.skops"
 #: The only types (besides skops' defaults: numpy, builtins, scikit-learn estimators) a saved
-#: gradient boosting model may contain; anything else makes :meth:`ChurnModel.load` refuse the file.
+#: gradient boosting model may contain; anything else makes :meth:`ChurnModel.from_disk` refuse the file.
 SKOPS_TRUSTED: tuple[str, ...] = ("sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",)
 
 
@@ -75,7 +75,7 @@ def _save_model(model: ChurnModel, path: str | Path) -> Path:
 
 
 def _load_model(cls: type[ChurnModel], path: str | Path) -> ChurnModel:
-    """Read a model written by :func:`_save_model` (see :meth:`ChurnModel.load`).
+    """Read a model written by :func:`_save_model` (see :meth:`ChurnModel.from_disk`).
 
     Args:
         cls: The model class to instantiate.

@@ -222,6 +222,10 @@ def decode_cell(v: Any, want: type) -> Any:
     Returns:
         A value of type ``want`` (empty when the cell cannot be decoded).
     """
+    if want is list:
+        from voc.schema import parse_list
+
+        return v if isinstance(v, list) else parse_list(v)  # the one list-cell parser
     if isinstance(v, want):
         return v
     if hasattr(v, "tolist") and not isinstance(v, str):  # numpy arrays from Parquet
@@ -240,8 +244,6 @@ def decode_cell(v: Any, want: type) -> Any:
                 out = None
             if isinstance(out, want):
                 return out
-        if want is list:
-            return [x.strip() for x in s.replace(";", "|").replace(",", "|").split("|") if x.strip()]
     return want()
 
 

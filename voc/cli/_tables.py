@@ -14,6 +14,10 @@ from typing import Any
 
 import click
 
+from voc.tables import READERS as READERS
+from voc.tables import detect_encoding as detect_encoding
+from voc.tables import read_frame
+
 __all__ = [
     "BOM_KEY",
     "ENCODING_KEY",
@@ -27,7 +31,6 @@ __all__ = [
     "write_table",
 ]
 
-READERS = {".csv", ".jsonl", ".json", ".parquet", ".xlsx", ".xls", ".tsv"}
 #: Keys in ``click.Context.meta`` (shared by a command and its groups) set by the options below.
 ENCODING_KEY = "voc.encoding"
 BOM_KEY = "voc.bom"
@@ -81,89 +84,20 @@ def _context_value(key: str) -> Any:
     return ctx.meta.get(key) if ctx is not None else None
 
 
-def _check_decodes(path: Path, codec: str) -> None:
-    """Decode the whole file in 1 MB chunks (nothing kept); ``UnicodeDecodeError`` if it fails."""
-    decoder = codecs.getincrementaldecoder(codec)()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            decoder.decode(chunk)
-    decoder.decode(b"", final=True)
-
-
-def detect_encoding(path: str | Path, encoding: str | None = None) -> str:
-    """The encoding to read a CSV/TSV file with.
-
-    ``encoding`` if given (checked), else: UTF-16 with a BOM, UTF-8 (with or without
-    BOM), then GB18030 (GBK and GB2312 are subsets; the usual Excel export on Chinese
-    Windows). The file is streamed, never held in memory. GB18030 that looks like Big5
-    or Shift-JIS bytes (:func:`voc._input.guess_legacy_encoding` on the first 256 kB) is
-    refused.
-
-    Raises:
-        ValueError: One line naming the file and the ``--encoding`` to use.
-    """
-    from voc._input import guess_legacy_encoding
-
-    p = Path(path)
-    if encoding is not None:
-        try:
-            _check_decodes(p, encoding)
-        except UnicodeDecodeError as e:
-            raise ValueError(f"{path}: not {encoding} ({e.reason} near byte {e.start}); check --encoding") from None
-        return encoding
-    with open(p, "rb") as fh:
-        head = fh.read(1 << 18)
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    for codec in ("utf-8-sig", "gb18030"):
-        try:
-            _check_decodes(p, codec)
-        except UnicodeDecodeError:
-            continue
-        if codec == "gb18030":
-            sample = head if len(head) < 1 << 18 else head[: head.rfind(b"\n") + 1] or head
-            guess = guess_legacy_encoding(sample)
-            if guess is not None:
-                hint = {"Big5": "big5", "Shift-JIS": "shift_jis"}.get(guess)
-                looks = f"looks like {guess}" if hint else "does not look like UTF-8 or GB18030"
-                raise ValueError(f"{path}: {looks}; pass --encoding {hint or 'CODEC'}")
-        return codec
-    raise ValueError(f"{path}: neither UTF-8 nor GB18030; pass --encoding (e.g. --encoding big5)")
-
-
 def read_table(path: str, encoding: str | None = None) -> Any:
-    """Read a table by extension; a clean one-line error on failure.
+    """Read a table by extension (:func:`voc.tables.read_frame`); a clean one-line error on failure.
 
     CSV and TSV files are decoded with ``encoding``, else the ``--encoding`` option of
     the running command, else detected: UTF-8 (with or without BOM), UTF-16 with a BOM,
     then GB18030 (which covers GBK and GB2312, the usual Chinese Excel export); bytes
     that look like Big5 or Shift-JIS give an error naming the ``--encoding`` to pass.
     """
-    import pandas as pd
-
-    p = Path(path)
-    suffix = p.suffix.lower()
-    if suffix not in READERS:
-        _fail(f"{path}: unsupported file type {suffix!r} (use one of {sorted(READERS)})")
-    if not p.is_file():
-        _fail(f"{path}: no such file")
     if encoding is None:
         encoding = _context_value(ENCODING_KEY)
     try:
-        if suffix in (".csv", ".tsv"):
-            codec = detect_encoding(p, encoding)
-            return pd.read_csv(p, sep="\t" if suffix == ".tsv" else ",", encoding=codec)
-        if suffix in (".jsonl", ".json"):
-            return pd.read_json(p, lines=suffix == ".jsonl")
-        if suffix == ".parquet":
-            return pd.read_parquet(p)
-        return pd.read_excel(p)
+        return read_frame(path, encoding)
     except ValueError as e:
-        if str(e).startswith(f"{path}: "):  # decoding: already one line naming the fix
-            _fail(str(e))
-        _fail(f"{path}: could not read: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
-    except Exception as e:  # noqa: BLE001 - any reader failure becomes one line
-        _fail(f"{path}: could not read: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
+        _fail(str(e))
 
 
 def write_table(df: Any, path: str, *, escape_formulas: bool | None = None, bom: bool | None = None) -> None:

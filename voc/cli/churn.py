@@ -101,7 +101,7 @@ def _load_model(path: str) -> Any:
     if not Path(path).is_dir():
         _fail(f"{path}: no such model directory")
     try:
-        return ChurnModel.load(path)
+        return ChurnModel.from_disk(path)
     except ValueError as e:
         _fail(_first_line(e))
 
@@ -185,7 +185,7 @@ def train(feedback_path: str, contacts_path: str, events_path: str, customers_pa
         else:
             split = fit_time_split({**data, "assignment": assignment}, times, test, horizon_days=horizon, model=kind)
             model, result = split.model, split.evaluation
-        model.save(output)
+        model.to_disk(output)
     msg = f"churn model ({model.kind_}) -> {output}"
     if model.validation_scores_:
         msg += " · validation ROC-AUC " + ", ".join(f"{k} {v:.3f}" for k, v in model.validation_scores_.items())

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from functools import partial
+from functools import partial, wraps
 from pathlib import Path
 from typing import Any
 
@@ -99,23 +99,54 @@ def _feedback(path: str, model: str | None, *, need_customer: bool) -> Any:
     return read_feedback(path, model, required)
 
 
-def _tables(
-    feedback_path: str, contacts_path: str, events_path: str, customers_path: str | None, model: str | None
-) -> tuple[Any, Any, Any, Any]:
-    """Read the four input tables (contacts, events, customers first, then the feedback)."""
+def _history(
+    feedback_path: str,
+    contacts_path: str | None = None,
+    events_path: str | None = None,
+    customers_path: str | None = None,
+    model: str | None = None,
+    *,
+    as_of: str | None = None,
+    window: int | None = None,
+    need_customer: bool = True,
+) -> Any:
+    """The one way in: read the tables (contacts, events, customers first, then the feedback,
+    analyzed once) and check them once as a :class:`voc.History`; one-line errors."""
+    from voc.history import History
+
+    check_date(as_of)
     contacts = read_optional(contacts_path, "contacts")
     events = read_optional(events_path, "events")
     custs = read_optional(customers_path, "customers")
-    feedback = _feedback(feedback_path, model, need_customer=True)
-    return feedback, contacts, events, custs
+    feedback = _feedback(feedback_path, model, need_customer=need_customer)
+    options = {} if window is None else {"silent_window_days": window}
+    with guard():
+        return History.from_frames(feedback, contacts, events, custs, as_of=as_of, profile_options=options)
 
 
-def _profiles(fb: Any, ct: Any, ev: Any, cu: Any, as_of: str | None, window: int | None) -> Any:
-    """Customer profiles (:func:`voc.customers.profile_customers`); one-line error for a bad ``--as-of``."""
-    from voc.customers import profile_customers
+def _on_history(*, outputs: tuple[str, ...] = (), files: tuple[str, ...] = ()) -> Callable[..., Any]:
+    """Command decorator: the table and profile options become one checked :class:`voc.History`.
 
-    check_date(as_of)
-    return profile_customers(fb, ct, ev, cu, as_of=as_of, silent_window_days=window)
+    The wrapped command gets ``h`` instead of ``--feedback/--contacts/--events/--customers/--model/
+    --as-of/--silent-window-days``; ``-o`` and the options named in ``outputs`` / ``files`` are
+    checked first, before anything is read or analyzed.
+    """
+
+    def deco(f: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(f)
+        def command(feedback_path: str, contacts_path: str, events_path: str, customers_path: str | None,
+                    model: str | None, as_of: str | None, silent_window_days: int | None, output: str,
+                    **options: Any) -> Any:
+            check_output(output, *(options.get(o) for o in outputs))
+            for name in files:
+                check_file(options.get(name))
+            h = _history(feedback_path, contacts_path, events_path, customers_path, model,
+                         as_of=as_of, window=silent_window_days)
+            return f(h, output=output, **options)
+
+        return command
+
+    return deco
 
 
 # --------------------------------------------------------------------------- commands
@@ -174,23 +205,13 @@ def synth(output: str, n_customers: int, seed: int, fmt: str, raw: bool) -> None
 @_input_options()
 @_profile_options
 @output_option("Profiles, one row per customer (.csv, .jsonl, .parquet, .xlsx).")
-def profile(
-    feedback_path: str,
-    contacts_path: str,
-    events_path: str,
-    customers_path: str | None,
-    model: str | None,
-    as_of: str | None,
-    silent_window_days: int | None,
-    output: str,
-) -> None:
+@_on_history()
+def profile(h: Any, output: str) -> None:
     """One row per customer: RFM, contacts, tenure, NPS, problem signals, silent flag, problem level 1-4."""
-    check_output(output)
-    fb, ct, ev, cu = _tables(feedback_path, contacts_path, events_path, customers_path, model)
     steps = Steps(1, "profile")
     with guard(steps):
         steps("profiling")
-        prof = _profiles(fb, ct, ev, cu, as_of, silent_window_days)
+        prof = h.profiles
     write_output(prof, output)
     levels = prof["problem_level"].value_counts().sort_index().to_dict()
     click.echo(
@@ -217,30 +238,17 @@ def profile(
     "non-complaint reasons to FILE with a '_reasons' suffix.",
 )
 @output_option("Personas, one row per customer, tags with evidence (.jsonl keeps them nested).")
-def personas(
-    feedback_path: str,
-    contacts_path: str,
-    events_path: str,
-    customers_path: str | None,
-    model: str | None,
-    as_of: str | None,
-    silent_window_days: int | None,
-    mapping: str | None,
-    segments: str | None,
-    output: str,
-) -> None:
+@_on_history(outputs=("segments",), files=("mapping",))
+def personas(h: Any, mapping: str | None, segments: str | None, output: str) -> None:
     """Type tags and a primary archetype per customer, each with its evidence; optional segment view."""
     from voc.personas import assign_personas, segment_view
 
-    check_output(output, segments)
-    check_file(mapping)
-    fb, ct, ev, cu = _tables(feedback_path, contacts_path, events_path, customers_path, model)
     steps = Steps(3, "personas")
     with guard(steps):
         steps("profiling")
-        prof = _profiles(fb, ct, ev, cu, as_of, silent_window_days)
+        prof = h.profiles
         steps("personas")
-        pers = assign_personas(prof, fb, ev, mapping=mapping)
+        pers = assign_personas(h, mapping=mapping)
         steps("segments")
         view = segment_view(prof, pers)
     out = prof[["silent", "vocal", "problem_level"]].join(pers)
@@ -275,11 +283,12 @@ def issues(
     from voc.issues import discover_issues
 
     check_output(output, assignment)
-    fb = _feedback(feedback_path, model, need_customer=False)
+    h = _history(feedback_path, model=model, need_customer=False)
     steps = Steps(1, "issues")
     with guard(steps):
         steps("clustering")
-        iss, asg = discover_issues(fb, n_issues)
+        found = discover_issues(h, n_issues)
+        iss, asg = found.issues_, found.assignment_
     write_output(iss, output)
     if assignment:
         write_output(asg.rename_axis("row"), assignment)
@@ -308,14 +317,9 @@ def issues(
     "--chart", default=None, metavar="PNG", help="Also draw the table as a bar chart (PNG, SVG, PDF)."
 )
 @output_option("Churn per issue: affected, churned, churn rates, difference with CI, customers lost.")
+@_on_history()
 def churn_by_issue_cmd(
-    feedback_path: str,
-    contacts_path: str,
-    events_path: str,
-    customers_path: str | None,
-    model: str | None,
-    as_of: str | None,
-    silent_window_days: int | None,
+    h: Any,
     n_issues: int | None,
     confidence: float,
     chart: str | None,
@@ -324,16 +328,14 @@ def churn_by_issue_cmd(
     """Per issue: churn of affected customers vs the others, and how many customers it cost."""
     from voc.issues import churn_by_issue, discover_issues
 
-    check_output(output)
-    fb, ct, ev, cu = _tables(feedback_path, contacts_path, events_path, customers_path, model)
     steps = Steps(3, "churn")
     with guard(steps):
         steps("profiling")
-        prof = _profiles(fb, ct, ev, cu, as_of, silent_window_days)
+        _ = h.profiles  # computed here so the step shows
         steps("issues")
-        iss, asg = discover_issues(fb, n_issues)
+        found = discover_issues(h, n_issues)
         steps("churn")
-        table = churn_by_issue(asg, prof, issues=iss, confidence=confidence)
+        table = churn_by_issue(h, found, confidence=confidence)
     write_output(table, output)
     if chart:
         _draw_churn_chart(table, chart)
@@ -364,35 +366,21 @@ def _draw_churn_chart(table: Any, path: str) -> None:
 @click.option("--mapping", default=None, metavar="FILE", help="Persona map CSV (default: shipped).")
 @click.option("--top", default=None, type=click.IntRange(min=1), help="Keep the first N customers.")
 @output_option("Ranked list: customer, priority, problem level, issue, suggested action (zh / en).")
-def proactive(
-    feedback_path: str,
-    contacts_path: str,
-    events_path: str,
-    customers_path: str | None,
-    model: str | None,
-    as_of: str | None,
-    silent_window_days: int | None,
-    n_issues: int | None,
-    mapping: str | None,
-    top: int | None,
-    output: str,
-) -> None:
+@_on_history(files=("mapping",))
+def proactive(h: Any, n_issues: int | None, mapping: str | None, top: int | None, output: str) -> None:
     """Silent customers with an open problem, ranked, with the suggested action: whom to call first."""
     from voc.issues import discover_issues, proactive_list
     from voc.personas import assign_personas
 
-    check_output(output)
-    check_file(mapping)
-    fb, ct, ev, cu = _tables(feedback_path, contacts_path, events_path, customers_path, model)
     steps = Steps(4, "proactive")
     with guard(steps):
         steps("profiling")
-        prof = _profiles(fb, ct, ev, cu, as_of, silent_window_days)
+        _ = h.profiles  # computed here so the step shows
         steps("personas")
-        pers = assign_personas(prof, fb, ev, mapping=mapping)
+        pers = assign_personas(h, mapping=mapping)
         steps("issues")
-        iss, asg = discover_issues(fb, n_issues)
+        found = discover_issues(h, n_issues)
         steps("ranking")
-        todo = proactive_list(prof, pers, asg, issues=iss, top=top)
+        todo = proactive_list(h, pers, found, top=top)
     write_output(todo, output)
     click.echo(f"{len(todo)} silent customers with an open problem to contact -> {output}")

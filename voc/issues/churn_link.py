@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
+from voc.history import History
 from voc.plotting import plot_churn_by_issue as plot_churn_by_issue  # moved to voc.plotting
 
 __all__ = ["churn_by_issue", "newcombe_interval", "plot_churn_by_issue", "wilson_interval"]
@@ -48,8 +51,8 @@ _PROBLEM_EVENT_COLUMNS = ("n_returns", "n_cancels", "n_self_service_fail", "n_lo
 
 
 def churn_by_issue(
-    assignment: pd.DataFrame,
-    profiles: pd.DataFrame,
+    assignment: pd.DataFrame | History,
+    profiles: pd.DataFrame | Any = None,
     *,
     issues: pd.DataFrame | None = None,
     confidence: float = 0.95,
@@ -69,8 +72,12 @@ def churn_by_issue(
     (with the interval scaled the same way) is "how many customers we lost
     because of this issue" -- an observational estimate.
 
+    ``churn_by_issue(history, model)`` takes a :class:`voc.History` and a fitted
+    :class:`voc.IssueModel` (its ``assignment_`` and ``issues_``; the history's profiles).
+
     Args:
-        assignment: Rows with ``customer_id`` and ``issue_id`` (from
+        assignment: A :class:`voc.History` (then ``profiles`` is the fitted
+            :class:`~voc.issues.IssueModel` or an assignment frame), or rows with ``customer_id`` and ``issue_id`` (from
             :func:`discover_issues`, optionally extended with
             :meth:`WhoElse.as_assignment`).
         profiles: Output of :func:`voc.customers.profile_customers` (``churned``).
@@ -86,6 +93,17 @@ def churn_by_issue(
         ``significant`` (interval excludes 0). ``others`` / ``others_churned`` /
         ``churn_rate_without`` describe the comparison group.
     """
+    if isinstance(assignment, History):
+        h, found = assignment, profiles
+        if hasattr(found, "assignment_"):
+            if issues is None:
+                issues = found.issues_
+            found = found.assignment_
+        if not isinstance(found, pd.DataFrame):
+            raise TypeError("churn_by_issue(history, issues): issues must be a fitted IssueModel or an assignment frame")
+        assignment, profiles = found, h.profiles
+    if profiles is None:
+        raise ValueError("churn_by_issue: profiles are required with an assignment frame")
     if not {"customer_id", "issue_id"} <= set(assignment.columns):
         raise ValueError("churn_by_issue: assignment needs 'customer_id' and 'issue_id' columns")
     if baseline not in ("unaffected", "others"):

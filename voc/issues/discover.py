@@ -16,10 +16,12 @@ from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import normalize
 
 from voc.customers import ensure_analyzed
+from voc.history import History
 from voc.issues.space import TextSpace
 from voc.issues.vocab import TextNormalizer
+from voc.schema import parse_list
 
-__all__ = ["IssueModel", "discover_issues"]
+__all__ = ["IssueModel", "discover_issues", "problem_rows"]
 
 
 class IssueModel:
@@ -76,6 +78,14 @@ class IssueModel:
         fit_seconds_: Wall time of :meth:`fit`.
         silhouette_: ``{k: score}`` of the candidates (empty when ``n_issues`` was given).
         topical_: Whether each training text was clustered (``False``: the "other" issue).
+        assignment_: One row per clustered feedback row (index = the feedback index):
+            ``customer_id``, ``timestamp`` (when present), ``issue_id``, ``label``,
+            ``similarity`` -- set when fitted on a :class:`voc.History` or a feedback frame.
+
+    ``fit`` takes a :class:`voc.History` (its problem texts: negative, not routine
+    questions), a feedback DataFrame (the same rows) or a list of texts. ``predict`` of a
+    History or DataFrame gives an assignment frame; of texts, ``(issue ids, cosines)``.
+    ``to_disk`` / ``from_disk`` save JSON + ``.npy`` (no pickle; not with an ``embedder``).
     """
 
     def __init__(
@@ -158,8 +168,20 @@ class IssueModel:
         kept = np.linalg.norm(lsa[:, : min(self.min_dims, lsa.shape[1])], axis=1)
         return kept >= float(self.other_below)
 
-    def predict(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Nearest issue of each text (``-1``: "other", when the model has that issue) and its cosine."""
+    def predict(self, texts: Sequence[str] | History | pd.DataFrame) -> Any:
+        """Nearest issue of each text (``-1``: "other", when the model has that issue) and its cosine.
+
+        Args:
+            texts: Texts, or a :class:`voc.History` / feedback frame (its problem texts).
+
+        Returns:
+            ``(issue ids, cosines)`` for texts; an assignment frame (see ``assignment_``) for
+            a History or a frame.
+        """
+        if isinstance(texts, (History, pd.DataFrame)):
+            rows = problem_rows(texts)
+            ids, sims = self.predict(rows["text"].astype(str).tolist())
+            return self._assignment(rows, ids, sims)
         e, topical = self._transform(texts)
         sims = e @ self.centers_.T
         lab = sims.argmax(axis=1)
@@ -205,11 +227,13 @@ class IssueModel:
         best = min(k for k, v in self.silhouette_.items() if v >= top - self.k_tolerance)
         return best, models[best] if len(fit_idx) == n else None
 
-    def fit(self, texts: Sequence[str], groups: Sequence[Any] | None = None) -> IssueModel:
+    def fit(self, texts: Sequence[str] | History | pd.DataFrame, groups: Sequence[Any] | None = None) -> IssueModel:
         """Cluster ``texts`` (duplicates are vectorised once and weighted by their count).
 
         Args:
-            texts: The texts.
+            texts: The texts; or a :class:`voc.History` or feedback frame, whose problem
+                texts (:func:`problem_rows`) are clustered and assigned (``assignment_``,
+                ``issues_["n_customers"]``).
             groups: Optional domain of each text (e.g. its main aspect or a ``domain``
                 column; ``None`` for unknown). An issue's label is then built from the
                 texts of its dominant domain only, so it never mixes words of two domains.
@@ -217,7 +241,10 @@ class IssueModel:
         Returns:
             ``self``.
         """
+        if isinstance(texts, (History, pd.DataFrame)):
+            return self._fit_rows(problem_rows(texts), groups)
         t0 = time.perf_counter()
+        self.assignment_ = None
         texts = [str(t) for t in texts]
         if not texts:
             raise ValueError("IssueModel.fit: no texts to cluster")
@@ -284,6 +311,42 @@ class IssueModel:
         )
         self.fit_seconds_ = time.perf_counter() - t0
         return self
+
+    def _fit_rows(self, rows: pd.DataFrame, groups: Sequence[Any] | None = None) -> IssueModel:
+        """Fit on the ``text`` of feedback ``rows`` and assign them (``assignment_``)."""
+        self.fit(rows["text"].astype(str).tolist(), groups=_domains(rows) if groups is None else groups)
+        self.assignment_ = self._assignment(rows, self.labels_, self.similarity_)
+        if "customer_id" in self.assignment_.columns:
+            self.issues_["n_customers"] = (
+                self.assignment_.groupby("issue_id")["customer_id"]
+                .nunique()
+                .reindex(self.issues_.index, fill_value=0)
+                .astype(int)
+            )
+        return self
+
+    def _assignment(self, rows: pd.DataFrame, ids: np.ndarray, sims: np.ndarray) -> pd.DataFrame:
+        out = pd.DataFrame(index=rows.index)
+        for c in ("customer_id", "timestamp"):
+            if c in rows.columns:
+                out[c] = rows[c]
+        out["issue_id"] = np.asarray(ids, dtype=int)
+        out["label"] = self.issues_["label"].reindex(out["issue_id"]).to_numpy()
+        out["similarity"] = np.round(np.asarray(sims, dtype=float), 4)
+        return out
+
+    def to_disk(self, path: Any) -> Any:
+        """Save the fitted model to a folder: JSON + ``.npy``, no pickle (see :mod:`voc.issues.persistence`)."""
+        from voc.issues.persistence import save_issue_model
+
+        return save_issue_model(self, path)
+
+    @classmethod
+    def from_disk(cls, path: Any, tokenizer: Callable[[str], Sequence[str]] | None = None) -> IssueModel:
+        """Load a model saved by :meth:`to_disk`."""
+        from voc.issues.persistence import load_issue_model
+
+        return load_issue_model(path, tokenizer=tokenizer)
 
     def _describe(
         self,
@@ -392,8 +455,37 @@ def _routine_question(rows: pd.DataFrame) -> pd.Series:
     return (rows["intent"] == "inquiry") & stage.isin(["none", ""]) & (score > ROUTINE_SCORE)
 
 
+def problem_rows(feedback: History | pd.DataFrame, text_col: str = "text", negative_only: bool = True) -> pd.DataFrame:
+    """The problem texts issue discovery clusters: negative, not routine questions, not empty.
+
+    Args:
+        feedback: A :class:`voc.History` (its analyzed, valid feedback) or a feedback frame
+            (analyzed when ``sentiment`` is missing and ``negative_only`` is set).
+        text_col: Text column of a frame (renamed to ``text`` in the result).
+        negative_only: Keep only negative texts minus routine questions (else every text).
+
+    Raises:
+        ValueError: The text column is missing or no row is left.
+    """
+    if isinstance(feedback, History):
+        fb = feedback.usable("feedback")
+    else:
+        if text_col not in feedback.columns:
+            raise ValueError(f"discover_issues: feedback has no {text_col!r} column")
+        fb = ensure_analyzed(feedback, text_col=text_col) if negative_only else feedback
+        if text_col != "text":
+            fb = fb.drop(columns=["text"], errors="ignore").rename(columns={text_col: "text"})
+    rows = fb[fb["sentiment"] == "negative"] if negative_only else fb
+    if negative_only:
+        rows = rows[~_routine_question(rows)]
+    rows = rows[rows["text"].notna() & (rows["text"].astype(str).str.strip() != "")]
+    if rows.empty:
+        raise ValueError("discover_issues: no negative feedback to cluster")
+    return rows
+
+
 def discover_issues(
-    feedback: pd.DataFrame,
+    feedback: History | pd.DataFrame,
     n_issues: int | None = None,
     *,
     text_col: str = "text",
@@ -403,68 +495,50 @@ def discover_issues(
     return_model: bool = False,
     verbose: bool = False,
     **model_kwargs: Any,
-) -> tuple[pd.DataFrame, pd.DataFrame] | tuple[pd.DataFrame, pd.DataFrame, IssueModel]:
+) -> Any:
     """Cluster negative feedback into issues with readable labels.
 
+    ``discover_issues(history)`` returns the fitted :class:`IssueModel` (``issues_``,
+    ``assignment_``, ``predict``, ``to_disk``); with a feedback frame (the old form, kept
+    for one release) it returns ``(issues, assignment)``.
+
     Args:
-        feedback: Feedback rows with ``text`` (and ``sentiment``; the analyzer
-            runs when it is missing and ``negative_only`` is set).
+        feedback: A :class:`voc.History`, or feedback rows with ``text`` (and ``sentiment``;
+            the analyzer runs when it is missing and ``negative_only`` is set).
         n_issues: Number of issues; ``None`` chooses it by silhouette.
-        text_col: Text column.
+        text_col: Text column of a frame.
         negative_only: Cluster only problem texts: rows with ``sentiment == "negative"``,
             minus routine questions (intent ``inquiry``, complaint stage ``none``, score
             above :data:`ROUTINE_SCORE`).
         tokenizer: Word tokenizer (``str -> list[str]``); default
             ``voc.tokenize.Tokenizer`` if available, else ``jieba.lcut``.
         random_state: Seed (the result is deterministic for a given seed).
-        return_model: Also return the fitted :class:`IssueModel` (reuse it in
-            :func:`who_else` or to assign new texts with ``model.predict``).
+        return_model: With a frame, also return the fitted :class:`IssueModel`.
         verbose: Print the time taken.
         **model_kwargs: More :class:`IssueModel` parameters (``n_components``,
             ``k_candidates``, ``n_keywords``, ``n_examples`` ...).
 
     Returns:
-        ``(issues, assignment)`` and the model if ``return_model``.
-        ``issues`` has one row per issue, largest first: ``issue_id``, ``label``
-        (top 3 keywords), ``keywords``, ``examples`` (representative texts),
-        ``size`` (texts), ``share``, ``cohesion`` (mean cosine to the centre),
-        ``n_customers``. ``assignment`` is indexed like the clustered feedback
-        rows: ``customer_id`` (if present), ``timestamp`` (if present),
-        ``issue_id``, ``label``, ``similarity``.
-        ``issues.attrs["seconds"]`` is the clustering time.
+        For a History, the fitted :class:`IssueModel`. For a frame, ``(issues, assignment)``
+        and the model if ``return_model``. ``issues`` has one row per issue, largest first:
+        ``issue_id``, ``label`` (top 3 keywords), ``keywords``, ``examples`` (representative
+        texts), ``size`` (texts), ``share``, ``cohesion`` (mean cosine to the centre),
+        ``is_other``, ``n_customers``. ``assignment`` is indexed like the clustered feedback
+        rows: ``customer_id`` (if present), ``timestamp`` (if present), ``issue_id``,
+        ``label``, ``similarity``. ``issues.attrs["seconds"]`` is the clustering time.
 
     Raises:
         ValueError: No text to cluster or the text column is missing.
     """
-    if text_col not in feedback.columns:
-        raise ValueError(f"discover_issues: feedback has no {text_col!r} column")
-    fb = ensure_analyzed(feedback, text_col=text_col) if negative_only else feedback
-    rows = fb[fb["sentiment"] == "negative"] if negative_only else fb
-    if negative_only:
-        rows = rows[~_routine_question(rows)]
-    rows = rows[rows[text_col].notna() & (rows[text_col].astype(str).str.strip() != "")]
-    if rows.empty:
-        raise ValueError("discover_issues: no negative feedback to cluster")
+    rows = problem_rows(feedback, text_col, negative_only)
     model = IssueModel(n_issues, tokenizer=tokenizer, random_state=random_state, **model_kwargs)
-    model.fit(rows[text_col].astype(str).tolist(), groups=_domains(rows))
-    issues = model.issues_.copy()
-    assignment = pd.DataFrame(index=rows.index)
-    for c in ("customer_id", "timestamp"):
-        if c in rows.columns:
-            assignment[c] = rows[c]
-    assignment["issue_id"] = model.labels_
-    assignment["label"] = issues["label"].reindex(model.labels_).to_numpy()
-    assignment["similarity"] = np.round(model.similarity_, 4)
-    if "customer_id" in assignment.columns:
-        issues["n_customers"] = (
-            assignment.groupby("issue_id")["customer_id"]
-            .nunique()
-            .reindex(issues.index, fill_value=0)
-            .astype(int)
-        )
-    issues.attrs["seconds"] = round(model.fit_seconds_, 2)
+    model._fit_rows(rows)
+    model.issues_.attrs["seconds"] = round(model.fit_seconds_, 2)
     if verbose:
         print(f"discover_issues: {len(rows)} texts -> {model.n_issues_} issues in {model.fit_seconds_:.1f} s")
+    if isinstance(feedback, History):
+        return model
+    issues, assignment = model.issues_.copy(), model.assignment_
     if return_model:
         return issues, assignment, model
     return issues, assignment
@@ -482,10 +556,6 @@ def _domains(rows: pd.DataFrame) -> list[Any] | None:
         return None
 
     def main(v: Any) -> str | None:
-        if hasattr(v, "tolist") and not isinstance(v, str):
-            v = v.tolist()
-        if isinstance(v, (list, tuple)):
-            return next((str(a) for a in v if a and str(a) != "other"), None)
-        return None
+        return next((a for a in parse_list(v) if a != "other"), None)
 
     return [main(v) for v in rows["aspects"]]

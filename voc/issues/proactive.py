@@ -9,13 +9,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from voc.history import History
+
 __all__ = ["proactive_list"]
 
 
 def proactive_list(
-    profiles: pd.DataFrame,
-    personas: pd.DataFrame | None,
-    assignment: pd.DataFrame | None,
+    profiles: pd.DataFrame | History,
+    personas: pd.DataFrame | None = None,
+    assignment: pd.DataFrame | Any = None,
     *,
     issues: pd.DataFrame | None = None,
     strategies: str | Path | pd.DataFrame | None = None,
@@ -34,9 +36,11 @@ def proactive_list(
     strategy of the strategy table.
 
     Args:
-        profiles: Output of :func:`voc.customers.profile_customers`.
+        profiles: A :class:`voc.History` (its profiles and ``as_of``) or the output of
+            :func:`voc.customers.profile_customers`.
         personas: Output of :func:`voc.personas.assign_personas` (or ``None``).
-        assignment: Output of :func:`discover_issues` (or ``None``).
+        assignment: A fitted :class:`voc.IssueModel` (its ``assignment_`` and ``issues_``),
+            the assignment of :func:`discover_issues`, or ``None``.
         issues: Issues table, for labels.
         strategies: Strategy table (default shipped).
         extra: More ``customer_id`` / ``issue_id`` frames (e.g.
@@ -53,6 +57,12 @@ def proactive_list(
     from voc.personas import _strategy_lookup
 
     lookup = _strategy_lookup(strategies)
+    if isinstance(profiles, History):
+        as_of = profiles.as_of if as_of is None else as_of
+        profiles = profiles.profiles
+    if assignment is not None and hasattr(assignment, "assignment_"):
+        issues = assignment.issues_ if issues is None else issues
+        assignment = assignment.assignment_
     p = profiles[profiles["silent"].astype(bool) & (profiles["problem_status"] != "solved")].copy()
     if as_of is None:
         as_of = profiles.attrs.get("as_of", p["last_problem"].max())

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from sklearn.preprocessing import normalize
 
+from voc.history import History
 from voc.issues.discover import IssueModel
 from voc.issues.space import TextSpace
 
@@ -61,8 +62,8 @@ def _has_detail(events: pd.DataFrame) -> pd.Series:
 
 def who_else(
     issue_or_text: Any,
-    feedback: pd.DataFrame,
-    profiles: pd.DataFrame,
+    feedback: Any = None,
+    profiles: pd.DataFrame | None = None,
     events: pd.DataFrame | None = None,
     *,
     assignment: pd.DataFrame | None = None,
@@ -77,8 +78,12 @@ def who_else(
 ) -> WhoElse:
     """Find every customer with the same problem, vocal or silent (seed 004).
 
+    ``who_else(history, issue, model=model)`` takes a :class:`voc.History` first and the
+    query second; the history's analyzed feedback, profiles and events are used and a
+    fitted ``model`` gives the ``assignment`` (its ``assignment_``).
+
     Args:
-        issue_or_text: A complaint text; a list of texts; an issue id (needs
+        issue_or_text: A :class:`voc.History` (then ``feedback`` is the query), or a complaint text; a list of texts; an issue id (needs
             ``assignment``); or a row of the ``issues`` table (its examples are
             the query).
         feedback: Feedback with ``customer_id`` and ``text``.
@@ -113,6 +118,16 @@ def who_else(
     Raises:
         ValueError: An issue id without ``assignment``, or an empty query.
     """
+    if isinstance(issue_or_text, History):
+        h = issue_or_text
+        if profiles is not None or events is not None:
+            raise TypeError("who_else(history, issue): the tables come from the History; pass no others")
+        issue_or_text, feedback = feedback, h.usable("feedback")
+        profiles, events, text_col = h.profiles, h.usable("events"), "text"
+    if assignment is None and model is not None and getattr(model, "assignment_", None) is not None:
+        assignment = model.assignment_
+    if feedback is None or profiles is None:
+        raise ValueError("who_else: feedback and profiles are required (or pass a History first)")
     if "customer_id" not in feedback.columns:
         raise ValueError("who_else: feedback needs a 'customer_id' column")
     fb = feedback

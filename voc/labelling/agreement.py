@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from voc.schema import parse_list
 from voc.taxonomy import TASKS, Taxonomy, load_taxonomy
 
 __all__ = ["cohen_kappa", "fleiss_kappa", "confusion", "agreement", "as_label_set"]
@@ -89,12 +90,7 @@ def as_label_set(value: Any) -> frozenset[str]:
         s = value.strip()
         if s in ("", "-", "[]"):
             return frozenset()
-        if s.startswith("["):
-            import json
-
-            return frozenset(json.loads(s))
-        return frozenset(p.strip() for p in s.replace("|", ",").replace(";", ",").split(",") if p.strip())
-    return frozenset(value)
+    return frozenset(parse_list(value))  # the one list-cell parser (voc.schema)
 
 
 def confusion(a: Sequence[Any], b: Sequence[Any]) -> pd.DataFrame:

@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from voc.schema import ALIASES, id_str, is_missing, parse_list
+
 __all__ = [
     "STAGE_ORDER",
     "STAGE_ZH",
@@ -28,31 +30,13 @@ _CLEAN_RE = re.compile(r"\[[^\]]{1,8}\]|[^\w]")
 
 
 # --------------------------------------------------------------------------- helpers
-def _is_missing(v: Any) -> bool:
-    """Whether a cell is empty: ``None``, NaN or blank text."""
-    return v is None or (isinstance(v, float) and np.isnan(v)) or (isinstance(v, str) and not v.strip())
-
+# the one missing-cell test, id-as-text rule and list-cell parser of voc.schema
+_is_missing = is_missing
+_id_str = id_str
+_as_list = parse_list
 
 #: Other names accepted for the identity columns (first present wins, after the name itself).
-ID_ALIASES: dict[str, tuple[str, ...]] = {
-    "phone": ("phone_masked", "mobile", "手机号"),
-    "nickname": ("nick", "昵称"),
-    "order_id": ("order_no", "订单号"),
-}
-
-_FLOAT_ID_RE = re.compile(r"^\d+\.0+$")
-
-
-def _id_str(v: Any) -> str | None:
-    """An identifier as text: ``None`` when missing; ``1234.0`` (an id read as float) -> ``"1234"``."""
-    if _is_missing(v):
-        return None
-    if isinstance(v, (float, np.floating)):
-        return str(int(v)) if float(v).is_integer() else str(v)
-    if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
-        return str(int(v))
-    s = str(v).strip()
-    return s[: s.index(".")] if _FLOAT_ID_RE.match(s) else s
+ID_ALIASES: dict[str, tuple[str, ...]] = {k: ALIASES[k] for k in ("phone", "nickname", "order_id")}
 
 
 def _id_column(df: Any, name: str) -> Any:
@@ -61,17 +45,6 @@ def _id_column(df: Any, name: str) -> Any:
         if c in df.columns:
             return df[c]
     return None
-
-
-def _as_list(v: Any) -> list[str]:
-    """A list cell (list, array or ``a|b,c;d`` text) as a list of strings."""
-    if isinstance(v, (list, tuple, set, np.ndarray)):
-        return [str(x) for x in v]
-    if _is_missing(v):
-        return []
-    if isinstance(v, str):
-        return [x.strip() for x in re.split(r"[|,;]", v) if x.strip()]
-    return []
 
 
 def _clean(text: Any) -> str:

@@ -15,9 +15,11 @@ import numpy as np
 import pandas as pd
 
 from voc.customers import validate_events
+from voc.history import History
 from voc.repair._common import _RANK, STAGE_ZH, _id_str, _is_missing, _pair_cosine, _text_vectors
 from voc.repair.identity import resolve_identities
 from voc.repair.signals import EVENT_SEVERITY, collect_signals
+from voc.schema import as_timestamp, default_as_of
 
 __all__ = [
     "STATUS_FACTOR",
@@ -255,7 +257,7 @@ def _mode(values: Iterable[Any], skip: Sequence[Any] = (None, "none", "")) -> An
 
 
 def build_repair_queue(
-    feedback: pd.DataFrame,
+    feedback: pd.DataFrame | History,
     contacts: pd.DataFrame | None = None,
     events: pd.DataFrame | None = None,
     customers: pd.DataFrame | None = None,
@@ -315,15 +317,18 @@ def build_repair_queue(
     (contact row or contact-channel text) in the item.
 
     Args:
-        feedback: Feedback texts (analysed, or the analyzer runs). Optional
-            identity columns ``phone``, ``nickname``, ``order_id``.
+        feedback: A :class:`voc.History` (its analyzed feedback, contacts, events,
+            customers, profiles and ``as_of``; pass no other table then), or feedback
+            texts (analysed, or the analyzer runs) -- the old form. Optional identity
+            columns ``phone``, ``nickname``, ``order_id``.
         contacts: Contacts (optional; same identity columns).
         events: Events (optional; ``order_id`` used for identity).
         customers: Master table (optional; ``phone``, ``nickname``).
         profiles: :func:`voc.customers.profile_customers` output (for ``monetary``).
         issue_col: Column of ``feedback`` / ``contacts`` naming the issue.
         assignment: :func:`voc.issues.discover_issues` output (issue per text).
-        as_of: Reference time for MOT (default: the latest signal).
+        as_of: Reference time for MOT (default: ``History.as_of``, or the latest timestamp of
+            the inputs, :func:`voc.schema.default_as_of`).
         include_resolved: Keep resolved items (``False``: only the work to do).
         max_gap_days: Longest gap between two rows of one item (but see ``recur_days``).
         recur_days: Recurring episodes of one problem join the item up to this many days
@@ -353,6 +358,14 @@ def build_repair_queue(
         ``suggestion_zh``, ``suggestion_en``. ``attrs["signals"]`` keeps the
         signal table with its ``item_id``.
     """
+    if isinstance(feedback, History):
+        h = feedback
+        feedback, contacts, events, customers = h.unpack("build_repair_queue", contacts, events, customers)
+        profiles = h.profiles if profiles is None else profiles
+        as_of = h.as_of if as_of is None else as_of
+        text_col = "text"
+    if assignment is not None and hasattr(assignment, "assignment_"):
+        assignment = assignment.assignment_
     sig = collect_signals(
         feedback,
         contacts,
@@ -413,9 +426,8 @@ def build_repair_queue(
         recur_days=recur_days,
     )
     sig = sig[sig["item_id"] >= 0]
-    if as_of is None:
-        as_of = sig["timestamp"].max()
-    as_of = pd.Timestamp(as_of)
+    # the one default (voc.schema.default_as_of): the latest timestamp of the inputs
+    as_of = default_as_of([sig, contacts, events]) if as_of is None else as_timestamp(as_of)
     value = _value_pct(events, profiles)
     churn_at: dict[Any, Any] = {}
     ev_sig = sig[(sig["source"] == "event") & sig["text"].str.startswith("churn")]

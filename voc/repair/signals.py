@@ -16,6 +16,7 @@ from voc.customers import (
     validate_feedback,
 )
 from voc.demands import urgency_parts
+from voc.history import History
 from voc.repair._common import _as_list, _id_column, _id_str, _is_missing
 
 __all__ = [
@@ -53,7 +54,7 @@ EVENT_SEVERITY: dict[str, float] = {
 
 # --------------------------------------------------------------------------- signals
 def collect_signals(
-    feedback: pd.DataFrame,
+    feedback: pd.DataFrame | History,
     contacts: pd.DataFrame | None = None,
     events: pd.DataFrame | None = None,
     *,
@@ -74,9 +75,10 @@ def collect_signals(
     * **events**: types in ``event_types`` (NPS only at or below ``low_nps``) -> ``signal``.
 
     Args:
-        feedback: Feedback texts (the analyzer runs when ``sentiment`` is missing).
-        contacts: Contacts (optional).
-        events: Events (optional).
+        feedback: A :class:`voc.History` (its analyzed feedback, contacts and events), or
+            feedback texts (the analyzer runs when ``sentiment`` is missing).
+        contacts: Contacts (optional; not with a History).
+        events: Events (optional; not with a History).
         low_nps: NPS at or below this is dissatisfaction.
         event_types: Event types that are dissatisfaction signals.
         issue_col: Feedback/contacts column naming the issue (e.g. a gold issue code).
@@ -94,6 +96,11 @@ def collect_signals(
         (a text whose ``journey_stage`` is ``recurred``: "the same problem again").
     """
     parts = []
+    if isinstance(feedback, History):
+        feedback, contacts, events, _ = feedback.unpack("collect_signals", contacts, events)
+        text_col = "text"
+    if assignment is not None and hasattr(assignment, "assignment_"):
+        assignment = assignment.assignment_
     fb = ensure_analyzed(validate_feedback(feedback), text_col=text_col)
     fb = fb[fb["validation_error"].isna()]
     if "customer_id" not in fb.columns:

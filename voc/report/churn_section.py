@@ -114,7 +114,8 @@ def _churn_section(sec: Section, style: ChartStyle, *, fb: pd.DataFrame, times: 
     parts = [_evaluation_html(split, plan, sec)]
     x_now = None
     try:
-        x_now, _ = _call_quiet(churn_features, sec.notes, cf, history.contacts, history.events, as_of=plan.now,
+        tables = (history.history,) if history.history is not None else (cf, history.contacts, history.events)
+        x_now, _ = _call_quiet(churn_features, sec.notes, *tables, as_of=plan.now,
                                horizon_days=None, assignment=assignment, include_churned=True)
         active = x_now[~x_now["churned"].fillna(False).astype(bool)] if "churned" in x_now.columns else x_now
         if len(active):

@@ -16,11 +16,6 @@ from typing import Any
 
 import pandas as pd
 
-from voc.report.inputs import _parse_times
-
-#: Required columns of the optional ``contacts`` / ``events`` tables (docs/customers.md).
-_TABLE_COLUMNS = {"contacts": ("customer_id", "channel", "timestamp"), "events": ("customer_id", "timestamp", "type")}
-
 
 def _fits(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> bool:
     try:
@@ -54,38 +49,59 @@ class _History:
     events: pd.DataFrame
     given: set[str] = field(default_factory=set)
     notes: list[str] = field(default_factory=list)
+    #: The :class:`voc.History` of the customer feedback and these tables, once built.
+    history: Any = None
+
+
+def _make_history(cf: pd.DataFrame, tables: _History, notes: list[str], *, use_tables: bool = True) -> Any:
+    """The one :class:`voc.History` of the report's customer feedback (analyzed already) and the
+    given contacts / events tables; column warnings are left out of the notes (the report's
+    feedback carries any columns), flagged rows are noted."""
+    from voc.history import History, HistoryWarning
+
+    contacts = tables.contacts if use_tables and "contacts" in tables.given else None
+    events = tables.events if use_tables and "events" in tables.given else None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", HistoryWarning)
+        h = History.from_frames(cf, contacts, events)
+    bad = {k: v for k, v in h.invalid_rows.items() if v}
+    if bad:
+        notes.append("Rows left out of the customer profiles (unreadable values): "
+                     + ", ".join(f"{v} in {k}" for k, v in bad.items()) + ".")
+    tables.history = h
+    return h
 
 
 def _history_tables(extra: dict[str, pd.DataFrame | None]) -> _History:
-    """Check ``contacts`` / ``events``: required columns, readable timestamps (bad rows dropped with a note)."""
-    tables = {"contacts": _empty({"customer_id": "object", "channel": "object", "timestamp": "datetime64[ns]"}),
-              "events": _empty({"customer_id": "object", "timestamp": "datetime64[ns]", "type": "object"})}
+    """Check ``contacts`` / ``events`` with :mod:`voc.schema` (the one validator): a table without its
+    required columns or with an impossible column is left out with a note; flagged rows are left
+    out with a note."""
+    from voc.schema import ERROR_COL, SCHEMAS, apply_aliases, empty_table, usable, validate
+
+    tables = {name: empty_table(SCHEMAS[name]) for name in ("contacts", "events")}
     given: set[str] = set()
     notes: list[str] = []
-    for name, required in _TABLE_COLUMNS.items():
+    for name in ("contacts", "events"):
         t = extra.get(name)
         if t is None:
             continue
-        missing = [c for c in required if c not in t.columns]
+        schema = SCHEMAS[name]
+        required = list(schema.required)
+        missing = [c for c in required if c not in apply_aliases(t, schema)[0].columns]
         if missing:
             notes.append(f"The {name} table lacks column(s) {', '.join(missing)} (needs {', '.join(required)}); "
                          "it is left out.")
             continue
-        t = t.copy()
-        ts, note = _parse_times(t, "timestamp")
-        if ts is None:
-            notes.append(f"The {name} table: {note}; it is left out.".replace(
-                "; sentiment over time is not shown.", "").replace(", so sentiment over time is not shown", ""))
+        try:
+            checked = validate(t, schema)
+        except ValueError as e:
+            notes.append(f"The {name} table: {str(e).split(';')[0]}; it is left out.")
             continue
-        t["timestamp"] = ts
-        keep = t["timestamp"].notna() & t["customer_id"].notna()
-        if name == "events":
-            keep &= t["type"].notna()
-            t["type"] = t["type"].astype(str).str.strip().str.lower()
-        if int((~keep).sum()):
-            notes.append(f"{int((~keep).sum())} row(s) of the {name} table without a customer, a type or a "
-                         "readable timestamp are left out.")
-        tables[name] = t[keep].reset_index(drop=True)
+        n_bad = int(checked[ERROR_COL].notna().sum())
+        if n_bad:
+            notes.append(f"{n_bad} row(s) of the {name} table without a customer, a type or a readable value "
+                         "are left out.")
+        tables[name] = usable(checked, name, warn=False).reset_index(drop=True)
         given.add(name)
     return _History(tables["contacts"], tables["events"], given, notes)
 
@@ -97,10 +113,6 @@ def _customer_feedback(fb: pd.DataFrame, times: pd.Series) -> pd.DataFrame:
         cf["channel"] = "unknown"
     cf["channel"] = cf["channel"].fillna("unknown").astype(str)
     return cf[cf["customer_id"].notna() & cf["timestamp"].notna()]
-
-
-def _empty(cols: dict[str, str]) -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series([], dtype=d) for c, d in cols.items()})
 
 
 def _call_quiet(fn: Callable[..., Any], notes: list[str], *args: Any, **kwargs: Any) -> Any:

@@ -13,6 +13,7 @@ from voc.report.customer_data import (
     _History,
     _history_tables,
     _lookup,
+    _make_history,
     _one_line,
 )
 from voc.report.html import Chart, Section, _e, _highlight, _pct, _table
@@ -61,21 +62,22 @@ def _personas(fb: pd.DataFrame, times: pd.Series, sec: Section, style: ChartStyl
     if cf.empty:
         sec.notes.append("No analyzed row has both a customer_id and a usable time.")
         return None, None
-    contacts, events = history.contacts, history.events
-    if not _fits(profile_customers, cf, contacts, events) or not _fits(assign_personas, None, cf, events):
+    if not _fits(profile_customers, cf) or not _fits(assign_personas, cf):
         sec.notes.append("voc.customers / voc.personas have an unexpected signature; personas are not shown.")
         return None, None
-    try:
-        profiles = _call_quiet(profile_customers, sec.notes, cf, contacts, events)
-        table = _call_quiet(assign_personas, sec.notes, profiles, cf, events)
+    try:  # one History: the tables checked once, profiles computed once
+        h = _make_history(cf, history, sec.notes)
+        profiles = _call_quiet(h.profile, sec.notes)  # cached in the History
+        table = _call_quiet(assign_personas, sec.notes, h)
     except Exception as e:  # noqa: BLE001 - a failing optional section must not sink the report
+        history.history = None
         if not history.given:
             sec.notes.append(f"Personas could not be computed: {_one_line(e)}")
             return None, None
         try:  # a bad contacts / events table must not cost the personas of the feedback
-            empty = _history_tables({})
-            profiles = _call_quiet(profile_customers, sec.notes, cf, empty.contacts, empty.events)
-            table = _call_quiet(assign_personas, sec.notes, profiles, cf, empty.events)
+            h = _make_history(cf, history, sec.notes, use_tables=False)
+            profiles = _call_quiet(h.profile, sec.notes)
+            table = _call_quiet(assign_personas, sec.notes, h)
         except Exception as e2:  # noqa: BLE001
             sec.notes.append(f"Personas could not be computed: {_one_line(e2)}")
             return None, None

@@ -19,22 +19,12 @@ _READERS = (".csv", ".tsv", ".jsonl", ".json", ".parquet", ".xlsx", ".xls")
 
 
 def _read_table(path: Path) -> pd.DataFrame:
-    suffix = path.suffix.lower()
-    if suffix not in _READERS:
-        raise ValueError(f"{path}: unsupported file type {suffix!r} (use one of {', '.join(_READERS)})")
-    if not path.is_file():
+    """The one table reader (:func:`voc.tables.read_frame`); a missing file is a ``FileNotFoundError``."""
+    from voc.tables import read_frame
+
+    if path.suffix.lower() in _READERS and not path.is_file():
         raise FileNotFoundError(f"{path}: no such file")
-    try:
-        if suffix in (".csv", ".tsv"):
-            return pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",")
-        if suffix in (".jsonl", ".json"):
-            return pd.read_json(path, lines=suffix == ".jsonl")
-        if suffix == ".parquet":
-            return pd.read_parquet(path)
-        return pd.read_excel(path)
-    except Exception as e:  # noqa: BLE001 - any reader failure becomes one ValueError
-        first = str(e).splitlines()[0] if str(e) else ""
-        raise ValueError(f"{path}: could not read: {type(e).__name__}: {first}") from e
+    return read_frame(path)
 
 
 def _optional_table(name: str, value: pd.DataFrame | str | Path | None) -> pd.DataFrame | None:

@@ -3,24 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import pandas as pd
 
 from voc.plotting import ChartStyle, barh_chart, sentiment_time_chart
 from voc.report.html import Chart, Section, _details, _e, _highlight, _name, _pct, _table
+from voc.schema import parse_list
 
 _TOP = 10
 _EXAMPLES = 3
 
 
 # ---------------------------------------------------------------------------- counting
-def _as_list(v: Any) -> list[str]:
-    if isinstance(v, (list, tuple)):
-        return [str(x) for x in v]
-    if hasattr(v, "tolist") and not isinstance(v, str):
-        return [str(x) for x in v.tolist()]
-    return []
+_as_list = parse_list  # the one list-cell parser (voc.schema)
 
 
 def _single_counts(df: pd.DataFrame, ok: pd.Series, col: str) -> pd.Series:
