@@ -605,14 +605,7 @@ class _Batch:
         matches = self.cues.get(task, ())
         found = matches[i] if matches else None
         if not multi:
-            j = decision[i]
-            row = P[i] if found is None else normed[i]
-            label = classes[j]
-            if extra is not None:  # sentiment: polarity P(positive) - P(negative)
-                pos, neg = extra
-                score = (float(row[pos]) if pos is not None else 0.0) - (float(row[neg]) if neg is not None else 0.0)
-            else:
-                score = float(row[j])
+            label, score, row = self._single(i, entry, found)
             ev = () if found is None else tuple(Evidence(m.text, m.start, m.end) for m in found
                                                 if m.label == label and meaningful_span(m.text))
             return Prediction._lazy(label, score, classes, row, ev)
@@ -622,6 +615,35 @@ class _Batch:
         p = P[i].tolist()
         find = self.label_evidence
         return [Label._lazy(classes[j], p[j], find, i, task, classes[j]) for j in sorted(above, key=lambda k: -p[k])]
+
+    @staticmethod
+    def _single(i: int, entry: tuple, found: list[CueMatch] | None) -> tuple[str, float, np.ndarray]:
+        """(label, score, probability row) of a single-label task in row ``i``."""
+        classes, _multi, P, decision, normed, polarity, _comp = entry
+        j = decision[i]
+        row = P[i] if found is None else normed[i]
+        if polarity is not None:  # sentiment: P(positive) - P(negative)
+            pos, neg = polarity
+            return classes[j], ((float(row[pos]) if pos is not None else 0.0)
+                                - (float(row[neg]) if neg is not None else 0.0)), row
+        return classes[j], float(row[j]), row
+
+    def flat(self, i: int, task: str) -> Any:
+        """What :meth:`~voc.results.Result.to_dict` needs of ``task`` in row ``i``, without result objects:
+        ``(label, score)``, or ``([labels], {label: score})`` for a multi-label task."""
+        entry = self.tasks.get(task)
+        if entry is None:
+            return _MISSING_VALUE
+        if not entry[1]:
+            matches = self.cues.get(task)
+            label, score, _row = self._single(i, entry, matches[i] if matches else None)
+            return label, score
+        classes, P, above = entry[0], entry[2], entry[3][i]
+        if not above:
+            return [], {}
+        p = P[i].tolist()
+        order = sorted(above, key=lambda k: -p[k])
+        return [classes[j] for j in order], {classes[j]: p[j] for j in order}
 
     def label_evidence(self, i: int, task: str, label: str) -> tuple[Evidence, ...]:
         """Evidence of a multi-label ``label`` in row ``i``: its cue spans, else the model's strongest n-grams."""
