@@ -34,6 +34,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import chain, islice
 from pathlib import Path
+from sys import intern
 from typing import Any
 
 import numpy as np
@@ -719,7 +720,7 @@ def _model_evidence(text: str, grams: list[str], k: int = 2) -> tuple[Evidence, 
             continue
         pos = text.find(g)
         if pos >= 0 and not any(e.start <= pos < e.end or pos <= e.start < pos + len(g) for e in out):
-            out.append(Evidence(g, pos, pos + len(g), source="model"))
+            out.append(Evidence(intern(g), pos, pos + len(g), source="model"))
         if len(out) >= k:
             break
     return tuple(out)
