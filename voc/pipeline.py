@@ -41,6 +41,7 @@ import numpy as np
 
 from voc import __version__
 from voc._input import CLIP_BACKOFF, clip_text, coerce_text
+from voc.features import SMALL_BATCH
 from voc.lexicon import CueMatch, Lexicon
 from voc.models import registry
 from voc.results import _MISSING as _RESULT_MISSING
@@ -555,7 +556,12 @@ class _Batch:
                 # a multi-label task's cues only matter where the strongest cue could lift a label to the
                 # threshold (p + beta * w_max * (1 - p) >= threshold); elsewhere the scan is skipped
                 lift = analyzer.blend.get(task, 0.0) * lexicon.max_weight(task)
-                reach = ((P + lift * (1.0 - P)) >= thr).any(axis=1).tolist()
+                if n <= SMALL_BATCH:  # plain floats: fewer numpy calls for a few texts, same arithmetic
+                    t = thr.tolist() if isinstance(thr, np.ndarray) else [thr] * P.shape[1]
+                    reach = [any(p + lift * (1.0 - p) >= u for p, u in zip(row, t, strict=True))
+                             for row in P.tolist()]
+                else:
+                    reach = ((P + lift * (1.0 - P)) >= thr).any(axis=1).tolist()
                 scan = [a and b for a, b in zip(ok, reach, strict=True)]
             matches: list[list[CueMatch] | None] = [None] * n
             if task in cue_tasks:
@@ -583,15 +589,22 @@ class _Batch:
             X = feats.get(task) if task in analyzer.model_evidence else None
             if multi:  # the columns reaching the threshold, per row
                 above: list[list[int]] = [[] for _ in range(n)]
-                for i, j in zip(*(a.tolist() for a in np.nonzero(np.greater_equal(P, thr))), strict=True):
-                    above[i].append(j)
+                if n <= SMALL_BATCH:
+                    t = thr.tolist() if isinstance(thr, np.ndarray) else [thr] * P.shape[1]
+                    above = [[j for j, (p, u) in enumerate(zip(row, t, strict=True)) if p >= u] for row in P.tolist()]
+                else:
+                    for i, j in zip(*(a.tolist() for a in np.nonzero(np.greater_equal(P, thr))), strict=True):
+                        above[i].append(j)
                 self.tasks[task] = (classes, True, P, above, None, X, comp)
             else:
                 normed = {}
                 for i in hit:  # rows with a cue: renormalised scores, as many numbers as before
                     row = P[i]
                     normed[i] = row / (float(row.sum()) or 1.0)
-                label = P.argmax(axis=1).tolist()
+                if n <= SMALL_BATCH:  # first maximum, as argmax
+                    label = [max(range(len(row)), key=row.__getitem__) for row in P.tolist()]
+                else:
+                    label = P.argmax(axis=1).tolist()
                 for i, row in normed.items():
                     label[i] = int(np.argmax(row))
                 polarity = _polarity_columns(classes) if task == "sentiment" else None
