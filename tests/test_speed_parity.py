@@ -122,6 +122,16 @@ def test_single_text_calls_reproduce_reference(reference: dict[str, Any], nlp: v
     assert not bad, bad[:3]
 
 
+def test_flat_records_read_from_the_batch_equal_those_of_the_filled_objects(reference: dict[str, Any],
+                                                                            nlp: voc.Analyzer) -> None:
+    """``to_dict`` of a result not yet filled (read straight from the batch) equals ``to_dict`` after
+    ``materialize()`` (from the Prediction / Label objects), on every text of the real corpus."""
+    texts = [*_inputs(reference, "voc_real_zh"), None, "", "\u200b"]
+    lazy = [r.to_dict() for r in nlp.pipe(texts)]
+    filled = [r.materialize().to_dict() for r in nlp.pipe(texts)]
+    assert lazy == filled
+
+
 def test_diff_detects_changes() -> None:
     rec = {"a": 0.5, "b": [{"c": "x"}]}
     assert _diff(rec, {"a": 0.5 + 1e-12, "b": [{"c": "x"}]}) is None

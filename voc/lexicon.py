@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
 from pathlib import Path
+from sys import intern
 from typing import Any
 
 try:  # Python >= 3.11
@@ -149,7 +150,7 @@ class Lexicon:
             cue = rows[int(m.lastgroup[1:])] if m.lastgroup else None
             if cue is None:  # pragma: no cover - a nested named group cannot occur
                 continue
-            out.append(CueMatch(cue.label, m.group(), m.start(), m.end(), cue.weight))
+            out.append(CueMatch(cue.label, intern(m.group()), m.start(), m.end(), cue.weight))
         return out
 
     def match_many(self, task: str, texts: Sequence[str]) -> list[list[CueMatch]]:
@@ -176,7 +177,7 @@ class Lexicon:
             k = bisect_right(starts, start, lo=k) - 1
             base = starts[k]
             cue = rows[int(m.lastgroup[1:])]  # type: ignore[index]
-            out[k].append(CueMatch(cue.label, m.group(), start - base, m.end() - base, cue.weight))
+            out[k].append(CueMatch(cue.label, intern(m.group()), start - base, m.end() - base, cue.weight))
         return out
 
     def match(self, text: str) -> dict[str, list[CueMatch]]:

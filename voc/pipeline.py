@@ -34,12 +34,14 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import chain, islice
 from pathlib import Path
+from sys import intern
 from typing import Any
 
 import numpy as np
 
 from voc import __version__
 from voc._input import CLIP_BACKOFF, clip_text, coerce_text
+from voc.features import SMALL_BATCH
 from voc.lexicon import CueMatch, Lexicon
 from voc.models import registry
 from voc.results import _MISSING as _RESULT_MISSING
@@ -587,7 +589,12 @@ class _Batch:
                 # a multi-label task's cues only matter where the strongest cue could lift a label to the
                 # threshold (p + beta * w_max * (1 - p) >= threshold); elsewhere the scan is skipped
                 lift = analyzer.blend.get(task, 0.0) * lexicon.max_weight(task)
-                reach = ((P + lift * (1.0 - P)) >= thr).any(axis=1).tolist()
+                if n <= SMALL_BATCH:  # plain floats: fewer numpy calls for a few texts, same arithmetic
+                    t = thr.tolist() if isinstance(thr, np.ndarray) else [thr] * P.shape[1]
+                    reach = [any(p + lift * (1.0 - p) >= u for p, u in zip(row, t, strict=True))
+                             for row in P.tolist()]
+                else:
+                    reach = ((P + lift * (1.0 - P)) >= thr).any(axis=1).tolist()
                 scan = [a and b for a, b in zip(ok, reach, strict=True)]
             matches: list[list[CueMatch] | None] = [None] * n
             if task in cue_tasks:
@@ -615,15 +622,22 @@ class _Batch:
             X = feats.get(task) if task in analyzer.model_evidence else None
             if multi:  # the columns reaching the threshold, per row
                 above: list[list[int]] = [[] for _ in range(n)]
-                for i, j in zip(*(a.tolist() for a in np.nonzero(np.greater_equal(P, thr))), strict=True):
-                    above[i].append(j)
+                if n <= SMALL_BATCH:
+                    t = thr.tolist() if isinstance(thr, np.ndarray) else [thr] * P.shape[1]
+                    above = [[j for j, (p, u) in enumerate(zip(row, t, strict=True)) if p >= u] for row in P.tolist()]
+                else:
+                    for i, j in zip(*(a.tolist() for a in np.nonzero(np.greater_equal(P, thr))), strict=True):
+                        above[i].append(j)
                 self.tasks[task] = (classes, True, P, above, None, X, comp)
             else:
                 normed = {}
                 for i in hit:  # rows with a cue: renormalised scores, as many numbers as before
                     row = P[i]
                     normed[i] = row / (float(row.sum()) or 1.0)
-                label = P.argmax(axis=1).tolist()
+                if n <= SMALL_BATCH:  # first maximum, as argmax
+                    label = [max(range(len(row)), key=row.__getitem__) for row in P.tolist()]
+                else:
+                    label = P.argmax(axis=1).tolist()
                 for i, row in normed.items():
                     label[i] = int(np.argmax(row))
                 polarity = _polarity_columns(classes) if task == "sentiment" else None
@@ -638,14 +652,7 @@ class _Batch:
         matches = self.cues.get(task, ())
         found = matches[i] if matches else None
         if not multi:
-            j = decision[i]
-            row = P[i] if found is None else normed[i]
-            label = classes[j]
-            if extra is not None:  # sentiment: polarity P(positive) - P(negative)
-                pos, neg = extra
-                score = (float(row[pos]) if pos is not None else 0.0) - (float(row[neg]) if neg is not None else 0.0)
-            else:
-                score = float(row[j])
+            label, score, row = self._single(i, entry, found)
             ev = () if found is None else tuple(Evidence(m.text, m.start, m.end) for m in found
                                                 if m.label == label and meaningful_span(m.text))
             return Prediction._lazy(label, score, classes, row, ev)
@@ -655,6 +662,35 @@ class _Batch:
         p = P[i].tolist()
         find = self.label_evidence
         return [Label._lazy(classes[j], p[j], find, i, task, classes[j]) for j in sorted(above, key=lambda k: -p[k])]
+
+    @staticmethod
+    def _single(i: int, entry: tuple, found: list[CueMatch] | None) -> tuple[str, float, np.ndarray]:
+        """(label, score, probability row) of a single-label task in row ``i``."""
+        classes, _multi, P, decision, normed, polarity, _comp = entry
+        j = decision[i]
+        row = P[i] if found is None else normed[i]
+        if polarity is not None:  # sentiment: P(positive) - P(negative)
+            pos, neg = polarity
+            return classes[j], ((float(row[pos]) if pos is not None else 0.0)
+                                - (float(row[neg]) if neg is not None else 0.0)), row
+        return classes[j], float(row[j]), row
+
+    def flat(self, i: int, task: str) -> Any:
+        """What :meth:`~voc.results.Result.to_dict` needs of ``task`` in row ``i``, without result objects:
+        ``(label, score)``, or ``([labels], {label: score})`` for a multi-label task."""
+        entry = self.tasks.get(task)
+        if entry is None:
+            return _MISSING_VALUE
+        if not entry[1]:
+            matches = self.cues.get(task)
+            label, score, _row = self._single(i, entry, matches[i] if matches else None)
+            return label, score
+        classes, P, above = entry[0], entry[2], entry[3][i]
+        if not above:
+            return [], {}
+        p = P[i].tolist()
+        order = sorted(above, key=lambda k: -p[k])
+        return [classes[j] for j in order], {classes[j]: p[j] for j in order}
 
     def label_evidence(self, i: int, task: str, label: str) -> tuple[Evidence, ...]:
         """Evidence of a multi-label ``label`` in row ``i``: its cue spans, else the model's strongest n-grams."""
@@ -730,7 +766,7 @@ def _model_evidence(text: str, grams: list[str], k: int = 2) -> tuple[Evidence, 
             continue
         pos = text.find(g)
         if pos >= 0 and not any(e.start <= pos < e.end or pos <= e.start < pos + len(g) for e in out):
-            out.append(Evidence(g, pos, pos + len(g), source="model"))
+            out.append(Evidence(intern(g), pos, pos + len(g), source="model"))
         if len(out) >= k:
             break
     return tuple(out)

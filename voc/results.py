@@ -208,6 +208,9 @@ class RowSource(Protocol):
     def value(self, i: int, task: str) -> Any:
         """The value of ``task`` for row ``i`` (a :class:`Prediction` or a list of :class:`Label`)."""
 
+    def flat(self, i: int, task: str) -> Any:
+        """``(label, score)`` or ``([labels], {label: score})`` of ``task`` for row ``i`` (for ``to_dict``)."""
+
 
 def _task_property(task: str, multi: bool) -> property:
     def get(self: Result) -> Any:
@@ -349,22 +352,32 @@ class Result:
         tasks; ``<task>_scores`` maps each predicted label of a multi-label task to its score.
         Every score is ``None`` when the text is unusable (``error`` set).
         """
-        d: dict[str, Any] = {
-            "sentiment": self.sentiment.label or None,
-            "sentiment_score": self.sentiment.score if self.sentiment.label else None,
-        }
+        label, score = self._flat("sentiment")
+        d: dict[str, Any] = {"sentiment": label or None, "sentiment_score": score if label else None}
         scores: dict[str, Any] = {}
         for task in FLAT_ORDER:
-            value = getattr(self, task)
-            if isinstance(value, list):
-                d[task] = [lab.label for lab in value]
-                scores[f"{task}_scores"] = None if self.error else {lab.label: lab.score for lab in value}
+            label, score = self._flat(task)
+            if isinstance(label, list):
+                d[task] = label
+                scores[f"{task}_scores"] = None if self.error else score
             else:
-                d[task] = value.label or None
-                scores[f"{task}_score"] = value.score if value.label else None
+                d[task] = label or None
+                scores[f"{task}_score"] = score if label else None
         d["error"] = self.error
         d.update(scores)
         return d
+
+    def _flat(self, task: str) -> tuple[Any, Any]:
+        """``(label, score)`` or ``([labels], {label: score})``; read from the batch when not filled yet."""
+        src = self._src
+        if src is not None and (self._values is None or task not in self._values):
+            flat = src[0].flat(src[1], task)
+            if flat is not _MISSING:
+                return flat
+        value = getattr(self, task)
+        if isinstance(value, list):
+            return [lab.label for lab in value], {lab.label: lab.score for lab in value}
+        return value.label, value.score
 
     def to_json(self) -> dict[str, Any]:
         """Full nested record with scores and evidence (what the HTTP service returns)."""

@@ -248,6 +248,12 @@ def _suggest(
     return "；".join(zh), "; ".join(en)
 
 
+def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """``df.to_dict("records")`` column by column (one ``tolist`` per column instead of a conversion per cell)."""
+    cols = [str(c) for c in df.columns]
+    return [dict(zip(cols, row, strict=True)) for row in zip(*(df[c].tolist() for c in df.columns), strict=True)]
+
+
 def _mode(values: Iterable[Any], skip: Sequence[Any] = (None, "none", "")) -> Any:
     counts: dict[Any, int] = {}
     for v in values:  # a plain dict: Counter costs more than the counting for a handful of values
@@ -444,7 +450,7 @@ def build_repair_queue(
     except (ImportError, FileNotFoundError, ValueError):
         strategies = None
 
-    recs = sig.to_dict("records")
+    recs = _records(sig)
     by_item: dict[int, list[int]] = defaultdict(list)
     for i, it in enumerate(sig["item_id"].to_numpy()):
         by_item[int(it)].append(i)
