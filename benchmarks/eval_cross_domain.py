@@ -395,7 +395,7 @@ def wins_losses(table: pd.DataFrame, a: str, b: str, eps: float = 0.005) -> tupl
             continue
         for m in METRICS:
             x, y = by[a][m], by[b][m]
-            if x is None or y is None:
+            if x is None or y is None or pd.isna(x) or pd.isna(y):
                 continue
             if y > x + eps:
                 w += 1
@@ -574,7 +574,7 @@ def render_md(table: pd.DataFrame, share: dict, sizes: dict, cols: list[str], mi
             by = {m: r for m, r in zip(g["model"], g.to_dict("records"), strict=True)}
             r0 = g.iloc[0]
             vals = {c: by[c][metric] for c in cols if c in by}
-            held_vals = [v for c, v in vals.items() if c not in ("shipped",) and v is not None]
+            held_vals = [v for c, v in vals.items() if c != "shipped" and v is not None and v == v]
             top = max(held_vals) if held_vals else None
             lines.append(f"| {dom} | {r0['n']} ({r0['n_hand']}) | {r0['n_pos']} / {r0['n_neg']} / {r0['n_neu']} | "
                          + " | ".join(_cell(vals.get(c), top, c != "shipped") for c in cols) + " |")
