@@ -15,7 +15,7 @@
   但是/不过… (:func:`voc.features.contrast_augment`) and ``¬``-marked negation scopes
   (:func:`voc.features.negation_augment`); leave-one-domain-out results in docs/CROSS_DOMAIN.md.
 - ``--calibrate-sentiment``: fit a temperature for sentiment on the real dev split
-  (``Analyzer(temperature=...)``); off by default (it did not help on held-out domains).
+  (``Analyzer(temperature=...)``); opt-in (held-out ECE with and without it: docs/CROSS_DOMAIN.md).
 Test-split scores are printed and written to docs/ACCURACY.md by scripts/evaluate_default.py.
 """
 

@@ -167,3 +167,40 @@ def test_fit_temperature_recovers_the_temperature_that_made_the_probabilities():
     assert abs(fit_temperature(sharp, ["a", "b", "c"], gold) - 2.0) <= 0.25
     with pytest.raises(ValueError):
         fit_temperature(sharp, ["a", "b", "c"], ["x"] * len(gold))
+
+
+@pytest.fixture(scope="module")
+def xdom():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "eval_cross_domain.py"
+    spec = importlib.util.spec_from_file_location("eval_cross_domain", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_eval_recipes_parse_and_reject_unknown_parts(xdom):
+    build, kw, vec_kw, C = xdom.parse_recipe("old+contrast+negation+q+c4")
+    assert build is xdom.mix_old and kw == {"neutral_questions": True}
+    assert vec_kw == {"contrast": True, "negation": True} and C == 4.0
+    for bad in ("nope", "old+nope", "new+q"):
+        with pytest.raises(ValueError):
+            xdom.parse_recipe(bad)
+
+
+def test_eval_ece_and_wins_losses(xdom):
+    import pandas as pd
+
+    gold = np.array(["negative", "positive"] * 50)
+    sure = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]] * 50)
+    assert xdom.ece(sure, gold) == pytest.approx(0.0)
+    assert xdom.ece(sure[:, ::-1], gold) == pytest.approx(1.0)  # always wrong, fully confident
+    table = pd.DataFrame([
+        {"domain": "a", "model": "old", "binary_f1": 0.8, "f1_3": 0.5, "neutral_f1": None},
+        {"domain": "a", "model": "new", "binary_f1": 0.9, "f1_3": 0.4, "neutral_f1": 0.3},
+        {"domain": "b", "model": "old", "binary_f1": 0.7, "f1_3": None, "neutral_f1": None},
+        {"domain": "b", "model": "new", "binary_f1": 0.702, "f1_3": None, "neutral_f1": None},
+    ])
+    assert xdom.wins_losses(table, "old", "new") == (1, 1, 1)
