@@ -94,6 +94,20 @@ def test_suggest_picks_diverse_usable_texts(nlp, pool):
     assert again["pool_index"].tolist() == out["pool_index"].tolist()
 
 
+def test_suggest_guesses_with_per_label_and_single_thresholds(nlp, pool):
+    """Multi-label guesses follow the analyzer's thresholds, one number or one per label."""
+    import copy
+
+    for thr in (0.5, {"let_it_go": 0.9, "channel_blocked": 0.05}):
+        local = copy.copy(nlp)
+        local.thresholds = {**nlp.thresholds, "non_complaint_reasons": thr}
+        out = suggest(pool, n=8, task="non_complaint_reasons", nlp=local, seed=2, cue_share=0.0)
+        classes, P = local.predict_proba("non_complaint_reasons", list(out["text"]))
+        limit = [thr.get(c, 0.5) if isinstance(thr, dict) else thr for c in classes]
+        want = [[c for c, p, t in zip(classes, row, limit, strict=True) if p >= t] for row in P]
+        assert [list(g) for g in out["guess"]] == want
+
+
 def test_suggest_excludes_and_validates(nlp, pool):
     out = suggest(pool, n=5, task="intent", nlp=nlp, exclude=["电话一直打不通，算了"], cue_share=0.0)
     assert "电话一直打不通，算了" not in set(out["text"])

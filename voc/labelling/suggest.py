@@ -121,9 +121,9 @@ def suggest(texts: Sequence[Any], n: int, task: str, nlp: Any = None, *, cue_sha
     classes, P = _scores(nlp, task, pool_texts, progress)
     multi = nlp.taxonomy.is_multi(task) if task in nlp.taxonomy.tasks else False
     if multi:
-        thr = nlp.threshold(task, classes)
+        thr = np.broadcast_to(np.asarray(nlp.threshold(task, classes), dtype=float), (len(classes),))
         margin = np.nanmin(np.abs(P - thr), axis=1)
-        guess = [[c for c, p in zip(classes, row, strict=True) if p >= thr] for row in P]
+        guess = [[c for c, p, t in zip(classes, row, thr, strict=True) if p >= t] for row in P]
     else:
         top2 = -np.sort(-np.nan_to_num(P, nan=0.0), axis=1)[:, :2]
         margin = top2[:, 0] - (top2[:, 1] if top2.shape[1] > 1 else 0.0)
