@@ -28,13 +28,8 @@ TRAIN_AS_OF = ["2024-02-15", "2024-03-15", "2024-04-15", "2024-05-15"]
 TEST_AS_OF = "2024-08-15"
 FUNCTIONS = ("profile_customers", "build_repair_queue", "fit_time_split")
 
-
-def rss_mb() -> float:
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_analyze import rss_mb  # noqa: E402  (one RSS reader for the benchmarks)
 
 
 def worker(n: int, repeat: int) -> dict:

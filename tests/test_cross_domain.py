@@ -109,6 +109,39 @@ def test_negation_augment_leaves_texts_without_a_negated_scope(text):
     assert negation_augment(text) == text
 
 
+def _negation_reference(text: str, scope: int = 3) -> str:
+    """The original character loop of negation_augment (the regex scan must give the same tokens)."""
+    from voc.features import _SCOPE_STOP, NEG_MARK, NEGATORS, NOT_NEGATING
+
+    tokens, i, n = [], 0, len(text)
+    while i < n:
+        if text.startswith(NOT_NEGATING, i):
+            i += next(len(w) for w in NOT_NEGATING if text.startswith(w, i))
+            continue
+        neg = next((w for w in NEGATORS if text.startswith(w, i)), None)
+        if neg is None:
+            i += 1
+            continue
+        j = k = i + len(neg)
+        while k < n and k - j < scope and text[k] not in _SCOPE_STOP:
+            k += 1
+        if k > j:
+            tokens.append(NEG_MARK + text[j:k])
+        i = max(k, i + 1)
+    return f"{text} {' '.join(tokens)}" if tokens else text
+
+
+def test_negation_augment_regex_matches_the_character_loop():
+    import random
+
+    rng = random.Random(7)
+    alphabet = list("不没有别未无错过仅但管论断少久同得人的家处来之一好太满意，。！? ~¬\n\tab")
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30))) for _ in range(20_000)]
+    texts += list(load_frame("voc_real_zh", split="test")["text"])
+    for scope in (1, 3, 5):
+        assert [negation_augment(t, scope) for t in texts] == [_negation_reference(t, scope) for t in texts]
+
+
 def test_negation_separates_negated_praise_and_round_trips(tmp_path):
     texts = ["不太好", "很好", "不满意", "满意", "好", "不好"]
     plain = CharNgramVectorizer(min_df=1).fit(texts)

@@ -25,6 +25,7 @@ Example:
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -251,23 +252,23 @@ def negation_augment(text: str, scope: int = 3) -> str:
     """
     if not any(n in text for n in NEGATORS):
         return text
-    tokens, i, n = [], 0, len(text)
-    while i < n:
-        if text.startswith(NOT_NEGATING, i):
-            i += next(len(w) for w in NOT_NEGATING if text.startswith(w, i))
-            continue
-        neg = next((w for w in NEGATORS if text.startswith(w, i)), None)
-        if neg is None:
-            i += 1
-            continue
-        j = i + len(neg)
-        k = j
-        while k < n and k - j < scope and text[k] not in _SCOPE_STOP:
-            k += 1
-        if k > j:
-            tokens.append(NEG_MARK + text[j:k])
-        i = max(k, i + 1)
+    rx = _NEGATION_RX.get(scope)
+    if rx is None:
+        rx = _NEGATION_RX[scope] = _negation_regex(scope)
+    tokens = [NEG_MARK + m[1] for m in rx.finditer(text) if m[1]]
     return f"{text} {' '.join(tokens)}" if tokens else text
+
+
+def _negation_regex(scope: int) -> re.Pattern[str]:
+    """One left-to-right scan: a :data:`NOT_NEGATING` word is skipped whole; a negator (longest first)
+    consumes itself and up to ``scope`` following chars outside :data:`_SCOPE_STOP` (group 1)."""
+    skip = "|".join(re.escape(w) for w in NOT_NEGATING)
+    neg = "|".join(re.escape(w) for w in NEGATORS)
+    stop = "".join(re.escape(c) for c in sorted(_SCOPE_STOP))
+    return re.compile(f"(?:{skip})|(?:{neg})([^{stop}]{{0,{scope}}})")
+
+
+_NEGATION_RX: dict[int, re.Pattern[str]] = {}
 
 
 def _decode(gram_id: int) -> str:

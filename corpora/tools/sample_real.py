@@ -423,6 +423,13 @@ def random_round(args: argparse.Namespace, earlier: list[Path], quotas: dict[str
     """A random round: a uniform quota per source of the texts not sampled before (round 3)."""
     rng = random.Random(seed)
     pool, ndf = _remaining(args, earlier, None)
+    _write_round(args, _random_stratum(pool, ndf, quotas, rng, name), rng, prefix, name)
+
+
+def _random_stratum(pool: list[dict], ndf: NearDupFilter, quotas: dict[str, int], rng: random.Random,
+                    name: str) -> list[dict]:
+    """A uniform quota per source of ``pool`` (shuffled with ``rng``), skipping near-duplicates of
+    anything ``ndf`` holds; the rows get stratum ``random``."""
     by_source = defaultdict(list)
     for r in pool:
         by_source[r["source"]].append(r)
@@ -439,7 +446,7 @@ def random_round(args: argparse.Namespace, earlier: list[Path], quotas: dict[str
                 out.append(r)
                 n += 1
         print(f"{name} random {source}: {n}")
-    _write_round(args, out, rng, prefix, name)
+    return out
 
 
 #: Round 3: a second random stratum (same sources), to grow the honest sample and the test split.
@@ -490,23 +497,7 @@ def model_round(args: argparse.Namespace, earlier: list[Path], by_score: dict[st
 
     rng = random.Random(seed)
     pool, ndf = _remaining(args, earlier, args.max_len)
-    out = []
-    if random_quota:
-        by_source = defaultdict(list)
-        for r in pool:
-            by_source[r["source"]].append(r)
-        for source, quota in random_quota.items():
-            rows = by_source[source]
-            rng.shuffle(rows)
-            n = 0
-            for r in rows:
-                if n >= quota:
-                    break
-                if ndf.add(r["text"]):
-                    r["stratum"] = "random"
-                    out.append(r)
-                    n += 1
-            print(f"{name} random {source}: {n}")
+    out = _random_stratum(pool, ndf, random_quota, rng, name) if random_quota else []
     texts = [r["text"] for r in pool]
     nlp = voc.load()
     cache: dict[str, tuple[list[str], np.ndarray]] = {}
