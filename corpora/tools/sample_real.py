@@ -221,21 +221,12 @@ def main() -> None:
                     help="Round 8: the earlier pools; writes pool_round8.jsonl (a fifth random stratum, then "
                          "model-score retrieval for the labels it found well in round 7) with ids r-7xxxx.")
     args = ap.parse_args()
-    if args.round8:
-        model_round(args, args.round8, MODEL_ROUND8, UNCERTAIN_ROUND8, args.seed + 7, "7", "pool_round8.jsonl",
-                    random_quota=RANDOM_QUOTA_ROUND7)
-        return
-    if args.round7:
-        model_round(args, args.round7, MODEL_ROUND7, UNCERTAIN_ROUND7, args.seed + 6, "6", "pool_round7.jsonl",
-                    random_quota=RANDOM_QUOTA_ROUND7)
-        return
-    if args.round5:
-        model_round(args, args.round5, MODEL_ROUND5, UNCERTAIN_ROUND5, args.seed + 4, "4", "pool_round5.jsonl")
-        return
-    if args.round6:
-        model_round(args, args.round6, MODEL_ROUND6, UNCERTAIN_ROUND6, args.seed + 5, "5", "pool_round6.jsonl",
-                    random_quota=RANDOM_QUOTA_ROUND6)
-        return
+    for n, (by_score, uncertain, quota) in MODEL_ROUNDS.items():
+        earlier = getattr(args, f"round{n}")
+        if earlier:  # round n: ids r-<n-1>xxxx, seed + n - 1
+            model_round(args, earlier, by_score, uncertain, args.seed + n - 1, str(n - 1), f"pool_round{n}.jsonl",
+                        random_quota=quota)
+            return
     if args.round2:
         retrieval_round(args, [args.round2], RETRIEVE_ROUND2, args.seed + 1, "1", "pool_round2.jsonl")
         return
@@ -573,6 +564,14 @@ MODEL_ROUND8 = {
     "journey_stage:unsolvable": 40,
 }
 UNCERTAIN_ROUND8 = {"intent": 80, "complaint_stage": 50}
+
+#: The model-driven rounds: round -> (retrieval by score, uncertainty quotas, random stratum quota or None).
+MODEL_ROUNDS = {
+    5: (MODEL_ROUND5, UNCERTAIN_ROUND5, None),
+    6: (MODEL_ROUND6, UNCERTAIN_ROUND6, RANDOM_QUOTA_ROUND6),
+    7: (MODEL_ROUND7, UNCERTAIN_ROUND7, RANDOM_QUOTA_ROUND7),
+    8: (MODEL_ROUND8, UNCERTAIN_ROUND8, RANDOM_QUOTA_ROUND7),
+}
 
 
 if __name__ == "__main__":
