@@ -220,12 +220,16 @@ def main() -> None:
     ap.add_argument("--round8", type=Path, nargs="+", default=None,
                     help="Round 8: the earlier pools; writes pool_round8.jsonl (a fifth random stratum, then "
                          "model-score retrieval for the labels it found well in round 7) with ids r-7xxxx.")
+    ap.add_argument("--round9", type=Path, nargs="+", default=None,
+                    help="Round 9: the earlier pools; writes pool_round9.jsonl (a sixth random stratum, every "
+                         "remaining cue hit for the rare reasons and compensation, then model-score and "
+                         "uncertainty retrieval) with ids r-8xxxx.")
     args = ap.parse_args()
-    for n, (by_score, uncertain, quota) in MODEL_ROUNDS.items():
+    for n, (by_score, uncertain, quota, cues) in MODEL_ROUNDS.items():
         earlier = getattr(args, f"round{n}")
         if earlier:  # round n: ids r-<n-1>xxxx, seed + n - 1
             model_round(args, earlier, by_score, uncertain, args.seed + n - 1, str(n - 1), f"pool_round{n}.jsonl",
-                        random_quota=quota)
+                        random_quota=quota, cues=cues)
             return
     if args.round2:
         retrieval_round(args, [args.round2], RETRIEVE_ROUND2, args.seed + 1, "1", "pool_round2.jsonl")
@@ -474,13 +478,16 @@ UNCERTAIN_ROUND5 = {"intent": 80, "emotion": 50}
 
 def model_round(args: argparse.Namespace, earlier: list[Path], by_score: dict[str, int],
                 uncertain: dict[str, int], seed: int, prefix: str, name: str,
-                random_quota: dict[str, int] | None = None) -> None:
+                random_quota: dict[str, int] | None = None,
+                cues: dict[str, tuple[str, int]] | None = None) -> None:
     """A retrieval round driven by the shipped models' scores (round 5).
 
     For ``task:label`` the highest-scored texts not sampled before are taken (stratum
     ``retrieved:model:<task>:<label>``); for ``task`` the texts whose two best labels are closest
     (stratum ``retrieved:uncertain:<task>``). Near-duplicates of anything sampled are skipped.
-    With ``random_quota``, a uniform random stratum per source is drawn first (round 6).
+    With ``random_quota``, a uniform random stratum per source is drawn first (round 6); with ``cues``
+    (``task:label`` -> (pattern, quota)), every remaining cue hit up to the quota comes next (stratum
+    ``retrieved:cue:<task>:<label>``, round 9).
     """
     import numpy as np
 
@@ -489,6 +496,19 @@ def model_round(args: argparse.Namespace, earlier: list[Path], by_score: dict[st
     rng = random.Random(seed)
     pool, ndf = _remaining(args, earlier, args.max_len)
     out = _random_stratum(pool, ndf, random_quota, rng, name) if random_quota else []
+    for key, (pattern, quota) in (cues or {}).items():
+        rx = re.compile(pattern)
+        hits = [r for r in pool if "stratum" not in r and rx.search(r["text"])]
+        rng.shuffle(hits)
+        n = 0
+        for r in hits:
+            if n >= quota:
+                break
+            if ndf.add(r["text"]):
+                r["stratum"] = f"retrieved:cue:{key}"
+                out.append(r)
+                n += 1
+        print(f"{name} cue {key}: {len(hits)} hits, took {n}")
     texts = [r["text"] for r in pool]
     nlp = voc.load()
     cache: dict[str, tuple[list[str], np.ndarray]] = {}
@@ -565,12 +585,43 @@ MODEL_ROUND8 = {
 }
 UNCERTAIN_ROUND8 = {"intent": 80, "complaint_stage": 50}
 
-#: The model-driven rounds: round -> (retrieval by score, uncertainty quotas, random stratum quota or None).
+#: Round 9: a sixth random stratum (the round-6 quotas); then every remaining hit of wide cue patterns for
+#: the reasons and the intent still under 80 real positives (the earlier rounds took most hits: 19
+#: compensation, 29 distrust, 3 not_bother, 1 privacy, 0 fear or conflict hits were left in the pool);
+#: then the model's scores (rounds 1-8 models) for the same labels, and uncertainty for the weakest tasks.
+CUE_ROUND9 = {
+    "intent:compensation": (r"赔偿|补偿|赔付|假一赔|赔钱|索赔|三倍|十倍|精神损失|损失费|误工费|退一赔|赔我|赔给|报销", 60),
+    "non_complaint_reasons:distrust_service": (
+        r"(投诉|反映|反馈|找客服|打客服|申诉|举报|12315).{0,12}(没用|没有用|白搭|也没用|没人管|不管用|不了了之|无果|"
+        r"没结果|也白|石沉大海|又能怎样|有啥用|有什么用)|客服.{0,8}(踢皮球|推来推去|推脱|打太极|机器人|复读机)|"
+        r"官官相护|一伙的|不指望|不抱(任何)?希望|信不过|不相信.{0,6}(客服|你们|平台)", 60),
+    "non_complaint_reasons:not_bother": (
+        r"(小哥|骑手|快递员|师傅|服务员|外卖员|小姑娘|阿姨|大叔|送餐员|小哥哥|商家|老板|店家).{0,12}(不容易|辛苦|挺累|"
+        r"也难|也不容易)|看在.{0,10}(份上|面子)|不忍心|不想为难|体谅|就不(给)?差评了|不给差评了|不打差评|"
+        r"(怕|免得).{0,6}(扣钱|罚款|被罚)", 30),
+    "non_complaint_reasons:fear_retaliation": (
+        r"不敢(给)?(差评|投诉|评价|说|吭声)|怕(被)?报复|怕.{0,6}(骚扰|找麻烦|针对|打击报复|找上门|拉黑)|"
+        r"(差评|投诉).{0,10}(骚扰|威胁|报复|恐吓|电话轰炸)|被.{0,4}(拉黑|封号)", 30),
+    "non_complaint_reasons:privacy_concern": (
+        r"不想(实名|上传|提供|拍|填)|(身份证|人脸|实名|刷脸|手持|通讯录|定位).{0,12}(算了|不想|放弃|不敢|不愿)|"
+        r"怕.{0,6}(泄露|泄漏)|隐私|个人信息|信息泄露", 30),
+}
+MODEL_ROUND9 = {
+    "intent:compensation": 60, "non_complaint_reasons:conflict_avoidance": 50,
+    "non_complaint_reasons:not_bother": 40, "non_complaint_reasons:let_it_go": 60,
+    "non_complaint_reasons:channel_blocked": 50, "non_complaint_reasons:self_reliance": 40,
+    "emotion:anxiety": 40, "intent:urge": 40,
+}
+UNCERTAIN_ROUND9 = {"intent": 100, "emotion": 50, "journey_stage": 50, "temperament": 50}
+
+#: The model-driven rounds: round -> (retrieval by score, uncertainty quotas, random stratum quota or None,
+#: cue patterns or None).
 MODEL_ROUNDS = {
-    5: (MODEL_ROUND5, UNCERTAIN_ROUND5, None),
-    6: (MODEL_ROUND6, UNCERTAIN_ROUND6, RANDOM_QUOTA_ROUND6),
-    7: (MODEL_ROUND7, UNCERTAIN_ROUND7, RANDOM_QUOTA_ROUND7),
-    8: (MODEL_ROUND8, UNCERTAIN_ROUND8, RANDOM_QUOTA_ROUND7),
+    5: (MODEL_ROUND5, UNCERTAIN_ROUND5, None, None),
+    6: (MODEL_ROUND6, UNCERTAIN_ROUND6, RANDOM_QUOTA_ROUND6, None),
+    7: (MODEL_ROUND7, UNCERTAIN_ROUND7, RANDOM_QUOTA_ROUND7, None),
+    8: (MODEL_ROUND8, UNCERTAIN_ROUND8, RANDOM_QUOTA_ROUND7, None),
+    9: (MODEL_ROUND9, UNCERTAIN_ROUND9, RANDOM_QUOTA_ROUND7, CUE_ROUND9),
 }
 
 
