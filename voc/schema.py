@@ -204,7 +204,7 @@ def id_str_column(col: pd.Series) -> pd.Series:
         codes, uniques = pd.factorize(obj, use_na_sentinel=True)
         conv = np.array([id_str(u) for u in uniques] + [None], dtype=object)  # code -1 (missing) -> None
         return pd.Series(conv[codes], index=col.index, dtype=object)
-    return obj.map(id_str).astype(object)
+    return pd.Series([id_str(v) for v in obj], index=col.index, dtype=object)
 
 
 def none_if_missing(col: pd.Series) -> pd.Series:
