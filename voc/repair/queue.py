@@ -104,7 +104,9 @@ def _group_items(
     aspects = [frozenset(a) for a in sig["aspects"]]
     recurred = sig["recurred"].fillna(False).to_numpy(dtype=bool) if "recurred" in sig else np.zeros(n, bool)
     long_gap = max(max_gap_days, recur_days)
-    groups = sig.groupby("customer_key", sort=False).indices
+    # rows per customer as lists of ints; a customer with one row links nothing (no pair, nothing
+    # to attach to, no earlier signal to close), so only customers with 2+ rows are walked
+    groups = {k: v.tolist() for k, v in sig.groupby("customer_key", sort=False).indices.items() if len(v) > 1}
 
     # candidate text pairs within a customer (vectorised cosine)
     pi, pj = [], []
