@@ -531,6 +531,25 @@ def _legacy_problems(
     )
 
 
+def _coded_ids(
+    ids: pd.Index, *tables: pd.DataFrame | None
+) -> tuple[pd.DataFrame | None, ...] | None:
+    """``tables`` with ``customer_id`` replaced by its position in ``ids`` (``None`` tables stay
+    ``None``); ``None`` when an id is not in ``ids`` or ``ids`` is not sorted and unique."""
+    if not len(ids) or not ids.is_unique or not ids.is_monotonic_increasing:
+        return None
+    out = []
+    for df in tables:
+        if df is None:
+            out.append(None)
+            continue
+        codes = ids.get_indexer(df["customer_id"])
+        if (codes < 0).any():
+            return None
+        out.append(df.assign(customer_id=codes))
+    return tuple(out)
+
+
 def profile_customers(
     feedback: pd.DataFrame | History,
     contacts: pd.DataFrame | None = None,
@@ -685,8 +704,16 @@ def profile_customers(
     if cu is not None:
         ids.append(cu["customer_id"])
     all_ids = pd.Index(pd.concat(ids, ignore_index=True).dropna().unique(), name="customer_id")
+    id_index = None
     with contextlib.suppress(TypeError):  # mixed id types: keep the order of appearance
         all_ids = all_ids.sort_values()
+        coded = _coded_ids(all_ids, fb, ct, ev, cu)
+        if coded is not None:
+            # the profile is computed on integer codes (positions in the sorted ids: the same order,
+            # groups and sorts as the ids themselves, without hashing and comparing text in every
+            # groupby and reindex) and gets the ids back at the end
+            fb, ct, ev, cu = coded
+            id_index, all_ids = all_ids, pd.Index(np.arange(len(all_ids)), name="customer_id")
     prof = pd.DataFrame(index=all_ids)
 
     # ---- tenure
@@ -816,6 +843,8 @@ def profile_customers(
         prof["emotion_trend"] = (prof["first_emotion"] + "->" + prof["last_emotion"]).where(
             prof["first_emotion"].notna()
         )
+    if id_index is not None:
+        prof.index = id_index
     prof.attrs["as_of"] = as_of
     prof.attrs["invalid_rows"] = n_invalid
     prof.attrs["silent_window_days"] = silent_window_days

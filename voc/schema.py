@@ -49,7 +49,9 @@ __all__ = [
     "apply_aliases",
     "default_as_of",
     "id_str",
+    "id_str_column",
     "is_missing",
+    "none_if_missing",
     "parse_bool",
     "parse_bool_column",
     "parse_list",
@@ -183,6 +185,38 @@ def id_str(v: Any) -> str | None:
         return str(int(v))
     s = str(v).strip()
     return s[: s.index(".")] if _FLOAT_ID_RE.match(s) else s
+
+
+def _all_text(col: pd.Series) -> bool:
+    """Whether every non-missing cell of ``col`` is a ``str`` (text values hash and compare as text)."""
+    return bool(len(col)) and pd.api.types.infer_dtype(col, skipna=True) == "string"
+
+
+def id_str_column(col: pd.Series) -> pd.Series:
+    """:func:`id_str` over a column: an object Series, same index, ``None`` for missing cells.
+
+    A column of text converts each distinct value once (ids repeat: one customer, many events);
+    any other column goes cell by cell. The values are those of ``col.astype(object).map(id_str)``
+    either way, with ``None`` for every missing cell.
+    """
+    obj = col.astype(object)
+    if _all_text(obj):
+        codes, uniques = pd.factorize(obj, use_na_sentinel=True)
+        conv = np.array([id_str(u) for u in uniques] + [None], dtype=object)  # code -1 (missing) -> None
+        return pd.Series(conv[codes], index=col.index, dtype=object)
+    return pd.Series([id_str(v) for v in obj], index=col.index, dtype=object)
+
+
+def none_if_missing(col: pd.Series) -> pd.Series:
+    """``col`` as an object Series with every missing cell (:func:`is_missing`) replaced by ``None``."""
+    obj = col.astype(object)
+    if _all_text(obj):
+        codes, uniques = pd.factorize(obj, use_na_sentinel=True)
+        miss = np.array([is_missing(u) for u in uniques] + [True], dtype=bool)
+        vals = obj.to_numpy(dtype=object, copy=True)
+        vals[miss[codes]] = None
+        return pd.Series(vals, index=col.index, dtype=object)
+    return pd.Series([None if is_missing(v) else v for v in obj], index=col.index, dtype=object)
 
 
 def parse_bool(v: Any, *, strict: bool = False) -> bool | None:
@@ -434,7 +468,7 @@ def validate(df: pd.DataFrame, schema: Schema) -> pd.DataFrame:
                 empty = s.isna() | (s.astype(str).str.strip() == "")
                 errors = _flag(errors, empty, f"missing {col}")
         elif kind == "id":
-            ids = s.astype(object).map(id_str).astype(object)
+            ids = id_str_column(s)
             out[col] = ids.where(ids.notna(), None)
             if col in schema.required:
                 errors = _flag(errors, ids.isna(), f"missing {col}")

@@ -111,7 +111,8 @@ def fit_time_split(
         "text_col": text_col,
     }
     # the tables are validated once, for the training snapshots and the test snapshot alike
-    prepared = _prepare(data["feedback"], data["contacts"], data["events"], data.get("customers"), text_col)
+    # (the events checked above are passed on: validate() passes a validated table through)
+    prepared = _prepare(data["feedback"], data["contacts"], ev, data.get("customers"), text_col)
     opts = {k: v for k, v in kw.items() if k != "horizon_days"}
     X_tr, y_tr = _stack(prepared, trs, horizon_days, opts)
     X_te, y_te = _features_at(prepared, as_of=te, horizon_days=horizon_days, include_churned=False, **opts)

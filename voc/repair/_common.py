@@ -54,11 +54,19 @@ def _clean(text: Any) -> str:
 
 def _text_vectors(texts: Sequence[str]) -> Any:
     """L2-normalised TF-IDF over character 1-2-grams (sparse), one row per text."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
+    import pandas as pd
+    from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 
-    cleaned = [_clean(t) or "_" for t in texts]
-    vec = TfidfVectorizer(analyzer="char", ngram_range=(1, 2), sublinear_tf=True, min_df=1)
-    return vec.fit_transform(cleaned)
+    # signal texts repeat (event descriptions, contact topics, templated complaints): count the
+    # n-grams of each distinct text once and expand -- the same matrix as ``TfidfVectorizer(...)
+    # .fit_transform(cleaned)`` (the vocabulary comes from the distinct texts in order of first
+    # appearance, exactly as from all of them; document frequencies are counted on the expanded rows)
+    cleaned = pd.Series([_clean(t) or "_" for t in texts], dtype=object)
+    codes, uniques = pd.factorize(cleaned)
+    counts = CountVectorizer(analyzer="char", ngram_range=(1, 2), min_df=1, dtype=np.float64).fit_transform(
+        list(uniques)
+    )
+    return TfidfTransformer(sublinear_tf=True).fit_transform(counts[codes])
 
 
 def _pair_cosine(x: Any, i: np.ndarray, j: np.ndarray) -> np.ndarray:

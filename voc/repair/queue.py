@@ -16,10 +16,10 @@ import pandas as pd
 
 from voc.customers import validate_events
 from voc.history import History
-from voc.repair._common import _RANK, STAGE_ZH, _id_str, _is_missing, _pair_cosine, _text_vectors
+from voc.repair._common import _RANK, STAGE_ZH, _is_missing, _pair_cosine, _text_vectors
 from voc.repair.identity import resolve_identities
 from voc.repair.signals import EVENT_SEVERITY, collect_signals
-from voc.schema import as_timestamp, default_as_of
+from voc.schema import as_timestamp, default_as_of, id_str_column
 
 __all__ = [
     "STATUS_FACTOR",
@@ -104,7 +104,9 @@ def _group_items(
     aspects = [frozenset(a) for a in sig["aspects"]]
     recurred = sig["recurred"].fillna(False).to_numpy(dtype=bool) if "recurred" in sig else np.zeros(n, bool)
     long_gap = max(max_gap_days, recur_days)
-    groups = sig.groupby("customer_key", sort=False).indices
+    # rows per customer as lists of ints; a customer with one row links nothing (no pair, nothing
+    # to attach to, no earlier signal to close), so only customers with 2+ rows are walked
+    groups = {k: v.tolist() for k, v in sig.groupby("customer_key", sort=False).indices.items() if len(v) > 1}
 
     # candidate text pairs within a customer (vectorised cosine)
     pi, pj = [], []
@@ -212,7 +214,7 @@ def _value_pct(events: pd.DataFrame | None, profiles: pd.DataFrame | None) -> pd
         ev = validate_events(events)
         o = ev[(ev["type"] == "order") & ev["validation_error"].isna()]
         v = o.groupby("customer_id")["amount"].sum().rank(pct=True)
-    v.index = [_id_str(c) for c in v.index]  # the signals' ids are text
+    v.index = id_str_column(pd.Series(v.index, dtype=object)).to_numpy()  # the signals' ids are text
     return v
 
 
@@ -248,6 +250,13 @@ def _suggest(
     return "；".join(zh), "; ".join(en)
 
 
+#: Signal columns the per-item loop of :func:`build_repair_queue` reads.
+_ITEM_FIELDS = (
+    "source", "row", "channel", "timestamp", "text", "role", "identity", "customer_key", "issue_name",
+    "aspects", "complaint_stage", "temperament", "reasons", "severity", "urgency", "evidence", "is_contact",
+)
+
+
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
     """``df.to_dict("records")`` column by column (one ``tolist`` per column instead of a conversion per cell)."""
     cols = [str(c) for c in df.columns]
@@ -257,8 +266,12 @@ def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
 def _mode(values: Iterable[Any], skip: Sequence[Any] = (None, "none", "")) -> Any:
     counts: dict[Any, int] = {}
     for v in values:  # a plain dict: Counter costs more than the counting for a handful of values
-        if not _is_missing(v) and v not in skip:
-            counts[v] = counts.get(v, 0) + 1
+        if v.__class__ is str:  # the common case, inlined: text is missing when blank
+            if not v.strip() or v in skip:
+                continue
+        elif _is_missing(v) or v in skip:
+            continue
+        counts[v] = counts.get(v, 0) + 1
     return max(counts, key=counts.__getitem__) if counts else None  # the first of the most common
 
 
@@ -372,10 +385,13 @@ def build_repair_queue(
         text_col = "text"
     if assignment is not None and hasattr(assignment, "assignment_"):
         assignment = assignment.assignment_
+    # events are validated once here, for the signals and the order values (validate() passes a
+    # validated table through); the tables as given still set the default as_of and the identities
+    events_valid = validate_events(events) if events is not None and len(events) else None
     sig = collect_signals(
         feedback,
         contacts,
-        events,
+        events_valid,
         low_nps=low_nps,
         event_types=event_types,
         issue_col=issue_col,
@@ -434,7 +450,7 @@ def build_repair_queue(
     sig = sig[sig["item_id"] >= 0]
     # the one default (voc.schema.default_as_of): the latest timestamp of the inputs
     as_of = default_as_of([sig, contacts, events]) if as_of is None else as_timestamp(as_of)
-    value = _value_pct(events, profiles)
+    value = _value_pct(events_valid, profiles).to_dict()  # a dict: one lookup per item
     churn_at: dict[Any, Any] = {}
     ev_sig = sig[(sig["source"] == "event") & sig["text"].str.startswith("churn")]
     for c, t in zip(ev_sig["customer_key"], ev_sig["timestamp"], strict=True):
@@ -450,7 +466,11 @@ def build_repair_queue(
     except (ImportError, FileNotFoundError, ValueError):
         strategies = None
 
-    recs = _records(sig)
+    recs = _records(sig[[c for c in _ITEM_FIELDS if c in sig.columns]])
+    # the channel of each row as text (None when missing), checked once per row instead of per use
+    for r in recs:
+        c = r["channel"]
+        r["_ch"] = None if _is_missing(c) else str(c)
     by_item: dict[int, list[int]] = defaultdict(list)
     for i, it in enumerate(sig["item_id"].to_numpy()):
         by_item[int(it)].append(i)
@@ -462,11 +482,9 @@ def build_repair_queue(
         cust = g[0]["customer_key"]
         first, last = s[0]["timestamp"], s[-1]["timestamp"]
         texts = [r for r in s if r["source"] == "feedback"]
-        channels = sorted(
-            {str(r["channel"]) for r in g if not _is_missing(r["channel"]) and r["channel"] != "event"}
-        )
+        channels = sorted({r["_ch"] for r in g if r["_ch"] is not None and r["channel"] != "event"})
         stage = max((r["complaint_stage"] for r in texts), key=lambda v: _RANK.get(v, 0), default="none")
-        n_ch = len({str(r["channel"]) for r in s if not _is_missing(r["channel"])})
+        n_ch = len({r["_ch"] for r in s if r["_ch"] is not None})
         severity = min(1.0, max(float(r["severity"]) for r in s) + 0.1 * max(0, n_ch - 1))
         v = value.get(cust) if not str(cust).startswith("anon:") else None
         val = 0.5 + 0.5 * (float(v) if v is not None and not pd.isna(v) else 0.5)

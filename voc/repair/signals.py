@@ -18,6 +18,7 @@ from voc.customers import (
 from voc.demands import urgency_parts
 from voc.history import History
 from voc.repair._common import _as_list, _id_column, _id_str, _is_missing
+from voc.schema import id_str_column, none_if_missing
 
 __all__ = [
     "STAGE_SEVERITY",
@@ -112,7 +113,16 @@ def collect_signals(
     def idcol(df: pd.DataFrame, name: str) -> pd.Series:
         # identity hints: aliases (phone_masked -> phone), always text (an order id read as float too)
         s = _id_column(df, name)
-        return pd.Series(None, index=df.index, dtype=object) if s is None else s.map(_id_str).astype(object)
+        if s is None:
+            return pd.Series(None, index=df.index, dtype=object)
+        if isinstance(s.dtype, pd.StringDtype) and s.dtype.na_value is pd.NA:
+            return s.map(_id_str).astype(object)
+        # what s.map(_id_str).astype(object) gives, converting each distinct id once: missing
+        # cells are NaN once any id is text (map infers the str dtype), None when none is
+        ids = id_str_column(s)
+        if ids.notna().any():
+            ids[ids.isna()] = np.nan
+        return ids
 
     stage = col(fb, "complaint_stage", "none").fillna("none").astype(str)
     beh = col(fb, "behaviors").map(_as_list)
@@ -261,11 +271,9 @@ def collect_signals(
             )
         )
     sig = pd.concat([p for p in parts if len(p)], ignore_index=True) if parts else pd.DataFrame()
-    for c in ("issue_key", "issue_name", "customer_id"):
+    for c in ("issue_key", "issue_name"):
         if c in sig.columns:
-            sig[c] = pd.Series([None if _is_missing(v) else v for v in sig[c]], index=sig.index, dtype=object)
+            sig[c] = none_if_missing(sig[c])
     if "customer_id" in sig.columns:  # ids always text: 1001 in one table and "1001" in another match
-        sig["customer_id"] = pd.Series(
-            [_id_str(v) for v in sig["customer_id"]], index=sig.index, dtype=object
-        )
+        sig["customer_id"] = id_str_column(sig["customer_id"])  # None when missing
     return sig
