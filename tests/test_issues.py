@@ -89,6 +89,17 @@ def test_clusters_match_planted_issues_auto_k() -> None:
     assert set(_major(assignment)) >= set(ANCHORS), "every planted issue dominates some cluster"
 
 
+def test_auto_k_is_the_smallest_within_one_se_of_the_most_stable() -> None:
+    _, _, model, _ = _issues(None)
+    st, se = model.stability_, model.stability_se_
+    best = max(st, key=lambda k: (st[k], -k))
+    assert model.n_issues_ == min(k for k, v in st.items() if v >= st[best] - se[best])
+    top = max(model.silhouette_.values())
+    assert set(st) == {k for k, v in model.silhouette_.items() if v >= 0.5 * top}
+    with pytest.raises(ValueError, match="k_selection"):
+        IssueModel(k_selection="gap")
+
+
 def test_labels_are_readable() -> None:
     issues, assignment, _, _ = _issues(7)
     major = _major(assignment)
