@@ -273,6 +273,68 @@ def test_history_to_disk_round_trip(tmp_path, synth, nlp):
         History.from_disk(tmp_path)
 
 
+def _awkward(synth: dict) -> dict[str, pd.DataFrame]:
+    """The synthetic tables with numeric-looking ids, long float order ids and booleans as text."""
+    ids = {c: str(1000 + i) for i, c in enumerate(sorted(synth["customers"]["customer_id"]))}
+    fb = synth["feedback"].drop(columns=ANALYSIS).assign(customer_id=lambda d: d["customer_id"].map(ids))
+    fb.loc[fb.index[::7], "customer_id"] = None  # anonymous rows
+    fb["customer_id"] = fb["customer_id"].astype(object).map(lambda v: None if v is None else float(v))
+    ct = synth["contacts"].assign(customer_id=lambda d: d["customer_id"].map(ids))
+    ct["resolved"] = ct["resolved"].map({True: "已解决", False: "否"}).astype(object)
+    ct.loc[ct.index[::5], "resolved"] = None
+    ev = synth["events"].assign(customer_id=lambda d: d["customer_id"].map(ids).astype(int))
+    ev["order_id"] = np.where(ev["type"] == "order", 2024051200000000.0 + np.arange(len(ev)), np.nan)
+    cu = synth["customers"].assign(customer_id=lambda d: d["customer_id"].map(ids))
+    cu["verified"] = cu["verified"].map({True: "yes", False: 0}).astype(object)
+    return {"feedback": fb, "contacts": ct, "events": ev, "customers": cu}
+
+
+@pytest.mark.parametrize("analyzed", [True, False])
+def test_history_to_disk_parquet_round_trip(tmp_path, synth, nlp, analyzed):
+    """Parquet: ids stay text, booleans stay parsed, ``as_of`` kept; the analysis is saved when it ran
+    (no re-run on load), else the loaded history runs the analyzer once, on first use."""
+    pytest.importorskip("pyarrow")
+    t = _awkward(synth)
+    as_of = pd.Timestamp("2024-06-30 12:00")  # not the default (the latest timestamp)
+    h = _quiet(History.from_frames, t["feedback"], t["contacts"], t["events"], t["customers"], nlp=nlp, as_of=as_of)
+    assert h.feedback["customer_id"].dropna().str.fullmatch(r"1\d{3}").all()  # 1000.0 -> "1000"
+    if analyzed:
+        _ = h.feedback_analyzed
+    out = h.to_disk(tmp_path / "h", format="parquet")
+    assert sorted(p.name for p in out.iterdir()) == [
+        "contacts.parquet", "customers.parquet", "events.parquet", "feedback.parquet", "history.json"]
+    meta = json.loads((out / "history.json").read_text(encoding="utf-8"))
+    assert meta["format"] == "parquet" and meta["analyzed"] is analyzed
+    back = History.from_disk(out, nlp=nlp)
+    assert back.as_of == as_of and History.read(out).as_of == as_of
+    for name in ("feedback", "contacts", "events", "customers"):
+        a, b = getattr(h, name), getattr(back, name)
+        assert len(a) == len(b) and list(b.columns)[: len(a.columns)] == list(a.columns), name
+        if name != "feedback" or not analyzed:  # the saved feedback is the analyzed one
+            assert list(b.columns) == list(a.columns), name
+        ids = b["customer_id"].dropna()
+        assert ids.map(type).eq(str).all() and ids.tolist() == a["customer_id"].dropna().tolist(), name
+    assert back.feedback["customer_id"].isna().sum() == h.feedback["customer_id"].isna().sum()
+    orders = back.events["order_id"].dropna()
+    assert orders.map(type).eq(str).all() and orders.iloc[0] == "2024051200000000"
+    assert back.contacts["resolved"].tolist() == h.contacts["resolved"].tolist()
+    assert set(back.contacts["resolved"].map(repr)) == {"True", "False", "None"}
+    assert back.customers["verified"].tolist() == h.customers["verified"].tolist()
+    assert set(back.customers["verified"].map(repr)) == {"True", "False"}
+    for c in ("timestamp",):
+        assert pd.api.types.is_datetime64_any_dtype(back.feedback[c])
+    assert back.n_analyzer_runs == 0
+    fb = back.feedback_analyzed
+    assert back.n_analyzer_runs == (0 if analyzed else 1)
+    assert isinstance(fb["aspects"].iloc[0], list) and isinstance(fb["evidence"].iloc[0], dict)
+    if analyzed:
+        cols = ["sentiment", "intent", "complaint_stage"]
+        pd.testing.assert_frame_equal(fb[cols], h.feedback_analyzed[cols], check_dtype=False)
+        assert fb["aspects"].tolist() == [list(v) for v in h.feedback_analyzed["aspects"]]
+    pd.testing.assert_series_equal(back.profiles["problem_level"], h.profiles["problem_level"])
+    pd.testing.assert_series_equal(back.profiles["silent"], h.profiles["silent"])
+
+
 def test_read_folder_and_paths(tmp_path, synth):
     for name in ("feedback", "contacts", "events"):
         synth[name].to_csv(tmp_path / f"{name}.csv", index=False)

@@ -4,8 +4,8 @@
   labels (top keywords + representative texts): TF-IDF over character 2-3
   grams and words (``voc.tokenize.Tokenizer`` when available, else jieba),
   LSA (truncated SVD, a few dimensions per issue), then k-means (mini-batch
-  above 20k distinct texts); the number of issues is chosen by silhouette on
-  a sample when not given.
+  above 20k distinct texts); when not given, the number of issues is the most
+  reproducible one: k-means on disjoint random samples agrees best (stability).
 * :func:`who_else` finds every customer with the same problem -- by text
   similarity (cosine over TF-IDF) and by event patterns (e.g. the same
   ``self_service_fail`` / ``app_crash`` log line), including customers who

@@ -28,7 +28,7 @@ class IssueModel:
     """Cluster texts into issues (TF-IDF -> LSA -> k-means) with readable labels.
 
     Parameters:
-        n_issues: Number of issues; ``None`` picks it by silhouette among ``k_candidates``.
+        n_issues: Number of issues; ``None`` picks it among ``k_candidates`` (see ``k_selection``).
         tokenizer: Word tokenizer for :class:`TextSpace`.
         n_components: LSA dimensions computed.
         dims_per_issue: LSA dimensions used per issue (``max(min_dims, dims_per_issue * k)``
@@ -61,9 +61,22 @@ class IssueModel:
             the others -- e.g. complaints about another domain -- and go to the "other"
             issue (``issue_id == -1``) instead of a cluster. ``None`` or 0 turns it off; it is
             off with an ``embedder``.
-        k_tolerance: Automatic k is the smallest candidate whose silhouette is within this
-            much of the best one (near-equal scores: fewer, broader issues rather than
-            splits of one issue's wordings). 0 takes the best silhouette.
+        k_selection: How ``n_issues=None`` picks k. ``"stability"`` (default): the most
+            reproducible partition -- for each candidate k, k-means is fitted on
+            ``stability_pairs`` pairs of disjoint random samples of ``stability_size`` texts
+            and the two fits label the same texts; the candidate's stability is the mean
+            adjusted Rand index of the two labellings. k is the smallest candidate whose
+            stability is within one standard error of the best one (fewer, broader issues
+            among equally reproducible ones), among the candidates whose silhouette is at
+            least ``min_silhouette_share`` of the best silhouette. ``"silhouette"``: the rule
+            before 0.2, the smallest candidate whose silhouette is within ``k_tolerance`` of
+            the best.
+        k_tolerance: Silhouette tolerance of ``k_selection="silhouette"``.
+        stability_pairs: Pairs of samples per candidate k (``"stability"``).
+        stability_size: Texts per sample (``"stability"``; at most half of the texts). A fixed
+            size, so the criterion does not drift with the number of texts.
+        min_silhouette_share: Candidates separating the texts less than this share of the best
+            silhouette are not eligible (``"stability"``; a guard against a stable but coarse k).
 
     Attributes:
         space_: The fitted :class:`TextSpace`.
@@ -77,6 +90,9 @@ class IssueModel:
         similarity_: Cosine between each training text and its issue centre (LSA space).
         fit_seconds_: Wall time of :meth:`fit`.
         silhouette_: ``{k: score}`` of the candidates (empty when ``n_issues`` was given).
+        stability_: ``{k: mean adjusted Rand index}`` of the candidates (``"stability"``; empty
+            otherwise).
+        stability_se_: ``{k: standard error}`` of ``stability_``.
         topical_: Whether each training text was clustered (``False``: the "other" issue).
         assignment_: One row per clustered feedback row (index = the feedback index):
             ``customer_id``, ``timestamp`` (when present), ``issue_id``, ``label``,
@@ -111,8 +127,18 @@ class IssueModel:
         generic_words: Sequence[str] | None = None,
         other_below: float | None = 0.2,
         k_tolerance: float = 0.05,
+        k_selection: str = "stability",
+        stability_pairs: int = 8,
+        stability_size: int = 2000,
+        min_silhouette_share: float = 0.5,
     ) -> None:
+        if k_selection not in ("stability", "silhouette"):
+            raise ValueError(f"k_selection must be 'stability' or 'silhouette', got {k_selection!r}")
         self.k_tolerance = k_tolerance
+        self.k_selection = k_selection
+        self.stability_pairs = stability_pairs
+        self.stability_size = stability_size
+        self.min_silhouette_share = min_silhouette_share
         self.n_issues = n_issues
         self.synonyms = synonyms
         self.generic_words = generic_words
@@ -190,20 +216,31 @@ class IssueModel:
             ids = np.where(topical, ids, -1)
         return ids, sims[np.arange(len(lab)), lab]
 
-    def _kmeans(self, emb: np.ndarray, k: int, weights: np.ndarray, n_init: int) -> Any:
+    def _kmeans(
+        self, emb: np.ndarray, k: int, weights: np.ndarray, n_init: int, init: np.ndarray | None = None
+    ) -> Any:
+        """k-means; above ``minibatch_above`` texts, mini-batch k-means started from the centres of
+        a full k-means (``n_init`` restarts) on ``selection_size`` of the texts (``init`` when given):
+        mini-batch restarts alone can merge two issues and split a third."""
         from threadpoolctl import threadpool_limits
 
-        with threadpool_limits(limits=self.n_threads):
-            if len(emb) > self.minibatch_above:
+        if len(emb) > self.minibatch_above:
+            if init is None:
+                rng = np.random.default_rng(self.random_state)
+                idx = np.sort(rng.choice(len(emb), size=min(len(emb), self.selection_size), replace=False))
+                init = self._kmeans(emb[idx], k, weights[idx], n_init).cluster_centers_
+            with threadpool_limits(limits=self.n_threads):
                 return MiniBatchKMeans(
-                    n_clusters=k, random_state=self.random_state, n_init=n_init, batch_size=8192
+                    n_clusters=k, random_state=self.random_state, init=init, n_init=1, batch_size=8192
                 ).fit(emb, sample_weight=weights)
+        with threadpool_limits(limits=self.n_threads):
             return KMeans(n_clusters=k, random_state=self.random_state, n_init=n_init).fit(
                 emb, sample_weight=weights
             )
 
-    def _choose_k(self, lsa: np.ndarray, weights: np.ndarray) -> tuple[int, Any]:
-        """Best k by silhouette; returns it and its fitted k-means when it was fitted on all texts."""
+    def _choose_k(self, lsa: np.ndarray, weights: np.ndarray) -> tuple[int, Any, np.ndarray | None]:
+        """k by stability (or silhouette, see ``k_selection``); returns it, its fitted k-means when
+        it was fitted on all texts, and the centres of its fit on the selection sample."""
         n = len(lsa)
         kmax = max(2, min(30, int(math.sqrt(n)), n - 1))
         cands = list(self.k_candidates or [k for k in (*range(2, 16), 18, 20, 25, 30) if k <= kmax])
@@ -222,10 +259,53 @@ class IssueModel:
             self.silhouette_[k] = round(float(silhouette_score(emb[score_idx], lab, metric="cosine")), 4)
             models[k] = km
         if not self.silhouette_:
-            return cands[0], None
+            return cands[0], None, None
         top = max(self.silhouette_.values())
         best = min(k for k, v in self.silhouette_.items() if v >= top - self.k_tolerance)
-        return best, models[best] if len(fit_idx) == n else None
+        if self.k_selection == "stability":
+            eligible = [k for k, v in self.silhouette_.items() if v >= self.min_silhouette_share * top]
+            self._stability(lsa, weights, eligible)
+            if self.stability_:
+                most = max(self.stability_, key=lambda k: (self.stability_[k], -k))
+                bar = self.stability_[most] - self.stability_se_[most]
+                best = min(k for k, v in self.stability_.items() if v >= bar)
+        return best, models[best] if len(fit_idx) == n else None, models[best].cluster_centers_
+
+    def _stability(self, lsa: np.ndarray, weights: np.ndarray, cands: Sequence[int]) -> None:
+        """``stability_``: per candidate k, the mean adjusted Rand index between k-means fits on
+        disjoint random samples, both labelling the same texts (Ben-Hur et al. 2002; Lange et al.
+        2004). A k that splits one issue's wordings gives splits that change from sample to sample."""
+        from sklearn.metrics import adjusted_rand_score
+        from threadpoolctl import threadpool_limits
+
+        self.stability_, self.stability_se_ = {}, {}
+        n = len(lsa)
+        m = min(int(self.stability_size), n // 2)
+        pairs = max(2, int(self.stability_pairs))
+        rng = np.random.default_rng(self.random_state + 1)
+        splits = []
+        for _ in range(pairs):
+            perm = rng.permutation(n)
+            splits.append((perm[:m], perm[m : 2 * m]))
+        # texts labelled by both fits: rows, not distinct texts (a frequent text counts more)
+        p = weights / weights.sum()
+        ev = rng.choice(n, size=self.sample_size, replace=True, p=p)
+        for k in sorted(cands):
+            if m < 2 * k:
+                continue
+            emb = normalize(lsa[:, : self._dims(k, lsa.shape[1])])
+            aris = []
+            with threadpool_limits(limits=self.n_threads):
+                for j, (a, b) in enumerate(splits):
+                    fits = [
+                        KMeans(n_clusters=k, n_init=self.n_init, random_state=self.random_state + 2 * j + h).fit(
+                            emb[idx], sample_weight=weights[idx]
+                        )
+                        for h, idx in enumerate((a, b))
+                    ]
+                    aris.append(adjusted_rand_score(fits[0].predict(emb[ev]), fits[1].predict(emb[ev])))
+            self.stability_[k] = round(float(np.mean(aris)), 4)
+            self.stability_se_[k] = round(float(np.std(aris, ddof=1) / math.sqrt(len(aris))), 4)
 
     def fit(self, texts: Sequence[str] | History | pd.DataFrame, groups: Sequence[Any] | None = None) -> IssueModel:
         """Cluster ``texts`` (duplicates are vectorised once and weighted by their count).
@@ -269,7 +349,8 @@ class IssueModel:
             self.svd_ = TruncatedSVD(ncomp, random_state=self.random_state).fit(x) if ncomp >= 2 else None
             lsa = self._lsa(x)
         self.silhouette_ = {}
-        km = None
+        self.stability_, self.stability_se_ = {}, {}
+        km, init = None, None
         topical = self._topical(lsa)
         if topical.sum() < 2:  # nothing shares a topic: cluster everything
             topical[:] = True
@@ -278,13 +359,13 @@ class IssueModel:
         if n_top == 1:
             k = 1
         elif self.n_issues is None:
-            k, km = self._choose_k(lsa[top], weights[top])
+            k, km, init = self._choose_k(lsa[top], weights[top])
         else:
             k = max(1, min(int(self.n_issues), n_top))
         self.dims_ = self._dims(k, lsa.shape[1])
         emb = normalize(lsa[:, : self.dims_])
         if km is None:
-            km = self._kmeans(emb[top], k, weights[top], n_init=self.n_init)
+            km = self._kmeans(emb[top], k, weights[top], n_init=self.n_init, init=init)
         centers = normalize(km.cluster_centers_)
         near = (emb @ centers.T).argmax(axis=1)
         lab_u = np.where(topical, 0, k)
@@ -505,7 +586,7 @@ def discover_issues(
     Args:
         feedback: A :class:`voc.History`, or feedback rows with ``text`` (and ``sentiment``;
             the analyzer runs when it is missing and ``negative_only`` is set).
-        n_issues: Number of issues; ``None`` chooses it by silhouette.
+        n_issues: Number of issues; ``None`` chooses it by stability (``k_selection``).
         text_col: Text column of a frame.
         negative_only: Cluster only problem texts: rows with ``sentiment == "negative"``,
             minus routine questions (intent ``inquiry``, complaint stage ``none``, score

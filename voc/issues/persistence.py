@@ -28,6 +28,7 @@ _PARAMS = (
     "n_issues", "n_components", "dims_per_issue", "min_dims", "k_candidates", "sample_size", "selection_size",
     "n_init", "minibatch_above", "n_threads", "n_keywords", "n_examples", "random_state", "max_features",
     "synonyms", "generic_words", "other_below", "k_tolerance",
+    "k_selection", "stability_pairs", "stability_size", "min_silhouette_share",
 )
 _ARRAYS = ("centers_", "order_", "labels_", "similarity_", "topical_")
 
@@ -120,6 +121,8 @@ def save_issue_model(model: IssueModel, path: str | Path) -> Path:
             "n_issues_": int(model.n_issues_),
             "has_other_": bool(model.has_other_),
             "silhouette_": {str(k): float(v) for k, v in model.silhouette_.items()},
+            "stability_": {str(k): float(v) for k, v in getattr(model, "stability_", {}).items()},
+            "stability_se_": {str(k): float(v) for k, v in getattr(model, "stability_se_", {}).items()},
             "fit_seconds_": float(model.fit_seconds_),
             "arrays": sorted(arrays),
         },
@@ -196,6 +199,8 @@ def load_issue_model(path: str | Path, tokenizer: Any = None) -> IssueModel:
     model.n_issues_ = fitted["n_issues_"]
     model.has_other_ = fitted["has_other_"]
     model.silhouette_ = {int(k): v for k, v in fitted["silhouette_"].items()}
+    model.stability_ = {int(k): v for k, v in fitted.get("stability_", {}).items()}  # absent before 0.2
+    model.stability_se_ = {int(k): v for k, v in fitted.get("stability_se_", {}).items()}
     model.fit_seconds_ = fitted["fit_seconds_"]
     model.issues_ = _frame_from(meta["issues_"])
     model.assignment_ = _frame_from(meta["assignment_"])
