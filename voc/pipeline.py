@@ -41,7 +41,7 @@ import numpy as np
 
 from voc import __version__
 from voc._input import CLIP_BACKOFF, clip_text, coerce_text
-from voc.features import SMALL_BATCH
+from voc.features import SMALL_BATCH, CharNgramVectorizer, SparseRows
 from voc.lexicon import CueMatch, Lexicon
 from voc.models import registry
 from voc.results import _MISSING as _RESULT_MISSING
@@ -139,7 +139,13 @@ class Analyzer:
             ValueError: Empty text (also after normalization), or bytes that are neither UTF-8
                 nor GB18030.
         """
-        result = self._analyze([coerce_text(text)])[0]
+        text = coerce_text(text)
+        plan = self._single_plan()
+        if plan is not None:  # the shipped kind of models: one text without batch machinery
+            result = plan.analyze(self, text)
+            if result is not None:
+                return result
+        result = self._analyze([text])[0]
         if result.error:  # e.g. only zero-width or control characters: empty after normalization
             raise ValueError(result.error.removeprefix("ValueError: "))
         return result
@@ -272,6 +278,7 @@ class Analyzer:
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state.pop("_groups_cache", None)  # derived (stacked weights); rebuilt on first use
+        state.pop("_single_cache", None)  # derived (nlp(text) plan); rebuilt on first use
         return state
 
     # ------------------------------------------------------------ internals
@@ -404,6 +411,25 @@ class Analyzer:
             out.append((None, plain, None, []))
         self._groups_cache = (key, out)
         return out
+
+    def _single_plan(self) -> _SinglePlan | None:
+        """The :class:`_SinglePlan` of ``nlp(text)``, or ``None`` when some component needs the batch path.
+
+        Rebuilt when ``components``, ``blend``, ``thresholds``, ``temperature``, ``model_evidence`` or
+        ``lexicon`` change (compared with the copies the plan was made from: a few dict comparisons).
+        """
+        cached = self.__dict__.get("_single_cache")
+        if cached is not None and cached[0] == self._plan_settings() and cached[1] is self.lexicon:
+            return cached[2]
+        components, *rest = self._plan_settings()
+        settings = (dict(components), *copy.deepcopy(rest))  # the components themselves are compared by identity
+        plan = _SinglePlan.build(self)
+        self._single_cache = (settings, self.lexicon, plan)
+        return plan
+
+    def _plan_settings(self) -> tuple[Any, ...]:
+        return (self.components, self.blend, self.thresholds, getattr(self, "temperature", {}),
+                self.model_evidence)
 
     def threshold(self, task: str, classes: Sequence[str]) -> float | np.ndarray:
         """The task's threshold: one number, or one per class when given as ``{label: threshold}``."""
@@ -703,6 +729,197 @@ class _Batch:
             lo, hi = X.indptr[i], X.indptr[i + 1]
             ev = _model_evidence(self.texts[i], comp.top_features_sparse(X.indices[lo:hi], X.data[lo:hi], label, k=6))
         return ev
+
+
+class _SinglePlan:
+    """``nlp(text)`` for one text: the numbers and decisions of a batch of one, in far fewer calls.
+
+    Built once per analyzer settings (:meth:`Analyzer._single_plan`) when every component is a
+    :class:`~voc.models.sklearn.LinearHead` over :class:`~voc.features.CharNgramVectorizer` features with a
+    sorted vocabulary (the shipped models); otherwise ``nlp(text)`` takes the batch path. Per call:
+
+    * the text's n-grams are counted with one binary search per vocabulary
+      (:meth:`~voc.features.CharNgramVectorizer.count_row`; a nested vocabulary relabels the larger
+      one's counts, as in the batch) and weighted (:meth:`~voc.features.CharNgramVectorizer.weight_row`);
+    * one float32 product per vectorizer, accumulated row by row like
+      :meth:`~voc.features.SparseRows.dot_dense` (and scipy);
+    * every head's softmax / sigmoid in one pass over all columns: the same elementwise operations as
+      :meth:`~voc.models.sklearn.LinearHead.proba_from_product`, each softmax sum over its own slice;
+    * the decisions of :class:`_Batch` (its few-rows branch: plain floats) without its batch bookkeeping.
+
+    The :class:`Result` reads its values from a one-row :class:`_Batch`, so labels, scores and evidence
+    are built by the same code as for :meth:`Analyzer.pipe`.
+    """
+
+    __slots__ = ("groups", "intercept", "seg_starts", "seg_lengths", "seg_soft", "soft_cols", "sign",
+                 "soft_slices", "specs")
+
+    @classmethod
+    def build(cls, analyzer: Analyzer) -> _SinglePlan | None:
+        from voc.models.sklearn import LinearHead
+
+        self = cls.__new__(cls)
+        self.groups = []  # (vectorizer, W, parent group or None, remap, output width)
+        columns: dict[str, tuple[int, int, Any]] = {}  # task -> global product columns, binary head
+        intercepts, starts, lengths, soft = [], [], [], []
+        offset = 0
+        for vec, tasks, W, cols in analyzer._feature_groups():
+            if vec is None or W is None or type(vec) is not CharNgramVectorizer:
+                return None
+            ids = np.asarray(vec.vocabulary_ids_)
+            if ids.dtype != np.int64 or (len(ids) > 1 and not bool(np.all(ids[1:] > ids[:-1]))):
+                return None  # count_row needs the sorted vocabulary fit() makes
+            parent = remap = None
+            for k, (pvec, *_rest) in enumerate(self.groups):  # as _probabilities: the first containing one
+                remap = vec.nested_columns(pvec)
+                if remap is not None:
+                    parent = k
+                    break
+            self.groups.append((vec, W, parent, remap, W.shape[1]))
+            for task, (lo, hi) in zip(tasks, cols, strict=True):
+                head = analyzer.components[task].model_
+                if type(head) is not LinearHead:
+                    return None
+                intercepts.append(np.asarray(head.intercept, dtype=np.float32))
+                starts.append(offset + lo)
+                lengths.append(hi - lo)
+                soft.append(head.kind == "softmax")
+                columns[task] = (offset + lo, offset + hi, head if head.kind == "binary" else None)
+            offset += W.shape[1]
+        if not self.groups:
+            return None
+        self.intercept = np.concatenate(intercepts).astype(np.float64)
+        if len(self.intercept) != offset:
+            return None
+        self.seg_starts = np.array(starts, dtype=np.intp)
+        self.seg_lengths = np.array(lengths, dtype=np.intp)
+        self.seg_soft = np.array(soft, dtype=bool)
+        self.soft_cols = np.repeat(self.seg_soft, self.seg_lengths)
+        self.sign = np.where(self.soft_cols, 1.0, -1.0)
+        self.soft_slices = [(a, a + n) for a, n, s in zip(starts, lengths, soft, strict=True) if s]
+        lexicon = analyzer.lexicon
+        cue_tasks = set(lexicon.tasks) if lexicon is not None else set()
+        temperature = getattr(analyzer, "temperature", {})
+        group_of = {task: g for g, (_v, tasks, _W, _c) in enumerate(analyzer._feature_groups()) for task in tasks}
+        self.specs = []
+        for task, comp in analyzer.components.items():
+            lo, hi, binary = columns[task]
+            classes = list(comp.classes_)
+            multi = bool(getattr(comp, "multi_label_", False))
+            thr = analyzer.threshold(task, classes) if multi else 0.5
+            k = hi - lo if binary is None else 2
+            t = thr.tolist() if isinstance(thr, np.ndarray) else [thr] * k
+            cue = task in cue_tasks
+            beta = analyzer.blend.get(task, 0.0)
+            lift = beta * lexicon.max_weight(task) if cue else 0.0  # type: ignore[union-attr]
+            temp = temperature.get(task)
+            temp = temp if temp is not None and temp != 1 and not multi else None
+            self.specs.append((task, classes, multi, lo, hi, binary, t, cue, lift, beta,
+                               {c: j for j, c in enumerate(classes)},
+                               _polarity_columns(classes) if task == "sentiment" else None, comp,
+                               group_of[task] if task in analyzer.model_evidence else None, temp))
+        return self
+
+    def analyze(self, analyzer: Analyzer, text: str) -> Result | None:
+        """The :class:`Result` of ``text`` (already coerced), or ``None`` when it is empty after normalization."""
+        raw_limit = analyzer._raw_limit()
+        norm = analyzer.normalizer(clip_text(text, raw_limit))
+        clean = norm.text[: analyzer.max_length]
+        if not clean.strip():
+            return None
+        counted: list[tuple[np.ndarray, np.ndarray]] = []
+        rows: list[tuple[np.ndarray, np.ndarray]] = []
+        prods = []
+        for vec, W, parent, remap, width in self.groups:
+            if parent is None:
+                cols, counts = vec.count_row(clean)
+            else:  # a nested vocabulary: the larger one's counts, relabelled (as CharNgramVectorizer.subset_counts)
+                pcols, pcounts = counted[parent]
+                own = remap[pcols]
+                keep = own >= 0
+                cols, counts = own[keep], pcounts[keep]
+            counted.append((cols, counts))
+            indices, data = vec.weight_row(cols, counts)
+            rows.append((indices, data))
+            if len(data):  # data @ W summed row after row in float32, as SparseRows.dot_dense (and scipy)
+                terms = np.take(W, indices, axis=0)
+                terms *= data[:, None]
+                # a reduction over axis 0 of a C-ordered array with >= 2 columns adds the rows in order
+                # (with one column numpy sums pairwise: accumulate, which is always in order)
+                prods.append(np.add.reduce(terms, axis=0) if width > 1 else np.add.accumulate(terms, axis=0)[-1])
+            else:
+                prods.append(np.zeros(width, dtype=np.result_type(data, W)))
+        prod = np.concatenate(prods) if len(prods) > 1 else prods[0]
+        d = np.add(prod, self.intercept, dtype=np.float64)  # as float64(prod) + intercept
+        # softmax columns: exp(d - max of the head); sigmoid columns: exp(-d)
+        shift = np.repeat(np.where(self.seg_soft, np.maximum.reduceat(d, self.seg_starts), 0.0), self.seg_lengths)
+        e = np.exp((d - shift) * self.sign)
+        den = 1.0 + e
+        add = np.add.reduce
+        for lo, hi in self.soft_slices:
+            den[lo:hi] = add(e[lo:hi])  # the batch's row sum (e.sum(axis=1)), over the same numbers
+        p = np.where(self.soft_cols, e, 1.0) / den
+        values = p.tolist()
+
+        batch = _Batch.__new__(_Batch)
+        batch.analyzer = analyzer
+        batch.texts = [clean]
+        batch.ok = [True]
+        tasks: dict[str, tuple] = {}
+        cues: dict[str, list[list[CueMatch] | None]] = {}
+        batch.tasks = tasks
+        batch.cues = cues
+        match = analyzer.lexicon.match_one if analyzer.lexicon is not None else None
+        feats: dict[int, SparseRows] = {}
+        # the decisions of _Batch.__init__ (its few-rows branch, plain floats) for one row
+        for (task, classes, multi, lo, hi, binary, t, cue, lift, beta, index, polarity, comp, g,
+             temp) in self.specs:
+            if binary is None:
+                P = p[None, lo:hi]
+                row = values[lo:hi]
+            else:
+                P = binary.proba_from_product(prod[None, lo:hi])
+                row = P[0].tolist()
+            if temp is not None:
+                P = scale_temperature(P, temp)
+                row = P[0].tolist()
+            found = None
+            if cue and (not multi or any(x + lift * (1.0 - x) >= u for x, u in zip(row, t, strict=True))):
+                found = match(task, clean) or None  # type: ignore[misc]
+            cues[task] = [found]
+            if found is not None and beta > 0:  # noisy-or of the strongest cue per label
+                best: dict[int, float] = {}
+                for m in found:
+                    j = index.get(m.label)
+                    if j is not None and m.weight > best.get(j, -np.inf):
+                        best[j] = m.weight
+                if best:
+                    P = P.copy()
+                    for j, w in best.items():
+                        x = row[j]
+                        row[j] = x + beta * w * (1.0 - x)
+                    P[0] = row
+            if multi:
+                X = None
+                if g is not None:
+                    X = feats.get(g)
+                    if X is None:
+                        indices, data = rows[g]
+                        X = feats[g] = SparseRows(np.array([0, len(data)], dtype=np.int32), indices, data,
+                                                  (1, len(self.groups[g][0].vocabulary_ids_)))
+                tasks[task] = (classes, True, P, [[j for j, u in enumerate(t) if row[j] >= u]], None, X, comp)
+            else:
+                normed = {}
+                if found is not None:  # a cue: renormalised scores
+                    r = P[0]
+                    normed[0] = r = r / (float(r.sum()) or 1.0)
+                    label = int(np.argmax(r))
+                else:  # first maximum, as argmax
+                    label = max(range(len(row)), key=row.__getitem__)
+                tasks[task] = (classes, False, P, [label], normed, polarity, comp)
+        cut = len(norm.text) > analyzer.max_length or len(text) > raw_limit
+        return Result(clean, truncated=cut, changes=tuple(norm.changes), _tokenize=analyzer._tokenize_fn,
+                      _src=(batch, 0))
 
 
 _MISSING_VALUE: Any = _RESULT_MISSING
