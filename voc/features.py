@@ -40,6 +40,23 @@ SMALL_BATCH = 8  # up to this many rows, SparseRows.dot_dense runs in numpy (no 
 _BASE = np.int64(BASE)
 _EMPTY_INT = np.zeros(0, dtype=np.int64)
 _EMPTY_INT.flags.writeable = False
+_TF_TABLE_SIZE = 1024
+
+
+def _tf_table() -> np.ndarray:
+    """``1 + log(c)`` in float32 for ``c`` < :data:`_TF_TABLE_SIZE`, by the calls of ``weight_counts``."""
+    global _TF_TABLE
+    if _TF_TABLE is None:
+        data = np.arange(_TF_TABLE_SIZE, dtype=np.float32)
+        with np.errstate(divide="ignore"):  # log(0): never looked up
+            np.log(data, out=data)
+        data += 1.0
+        data.flags.writeable = False
+        _TF_TABLE = data
+    return _TF_TABLE
+
+
+_TF_TABLE: np.ndarray | None = None
 
 
 def _codes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -474,14 +491,27 @@ class CharNgramVectorizer(EstimatorParams):
             cached = self._vocab_ext = (self._vocabulary_ids, ids, np.append(ids, np.int64(-1)))
         return cached[1], cached[2]
 
-    def weight_row(self, cols: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """:meth:`weight_counts` of one row (from :meth:`count_row`): ``(indices, data)``, bit-identical."""
-        indices = cols.astype(np.int32)
+    def tf_row(self, counts: np.ndarray) -> np.ndarray:
+        """Term weights (float32) of :meth:`count_row` counts: ``1 + log(count)`` when ``sublinear_tf``, as
+        :meth:`weight_counts` computes them (small counts are read from a table made by the same numpy calls)."""
+        if not self.sublinear_tf:
+            return counts.astype(np.float32)
+        if len(counts) and counts.max() < _TF_TABLE_SIZE:
+            return _tf_table().take(counts)
         data = counts.astype(np.float32)
-        if self.sublinear_tf:
-            np.log(data, out=data)
-            data += 1.0
-        data *= self.idf_[indices]
+        np.log(data, out=data)
+        data += 1.0
+        return data
+
+    def weight_row(self, cols: np.ndarray, counts: np.ndarray,
+                   tf: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`weight_counts` of one row (from :meth:`count_row`): ``(indices, data)``, bit-identical.
+
+        ``tf``: :meth:`tf_row` of ``counts`` when already known (a nested vocabulary's subset of it).
+        """
+        indices = cols.astype(np.int32)
+        data = self.tf_row(counts) if tf is None else tf
+        data = data * self.idf_.take(indices)
         if len(data):
             # the batch path sums the squares in float64, in order (bincount); accumulate does the same
             sq = data.astype(np.float64)

@@ -759,7 +759,7 @@ class _SinglePlan:
         from voc.models.sklearn import LinearHead
 
         self = cls.__new__(cls)
-        self.groups = []  # (vectorizer, W, parent group or None, remap, output width)
+        self.groups = []  # (vectorizer, W, parent group or None, remap, output width, parent's tf reusable)
         columns: dict[str, tuple[int, int, Any]] = {}  # task -> global product columns, binary head
         intercepts, starts, lengths, soft = [], [], [], []
         offset = 0
@@ -775,7 +775,8 @@ class _SinglePlan:
                 if remap is not None:
                     parent = k
                     break
-            self.groups.append((vec, W, parent, remap, W.shape[1]))
+            same_tf = parent is not None and bool(self.groups[parent][0].sublinear_tf) == bool(vec.sublinear_tf)
+            self.groups.append((vec, W, parent, remap, W.shape[1], same_tf))
             for task, (lo, hi) in zip(tasks, cols, strict=True):
                 head = analyzer.components[task].model_
                 if type(head) is not LinearHead:
@@ -827,19 +828,24 @@ class _SinglePlan:
         clean = norm.text[: analyzer.max_length]
         if not clean.strip():
             return None
-        counted: list[tuple[np.ndarray, np.ndarray]] = []
+        counted: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         rows: list[tuple[np.ndarray, np.ndarray]] = []
         prods = []
-        for vec, W, parent, remap, width in self.groups:
+        for vec, W, parent, remap, width, same_tf in self.groups:
+            tf = None
             if parent is None:
                 cols, counts = vec.count_row(clean)
             else:  # a nested vocabulary: the larger one's counts, relabelled (as CharNgramVectorizer.subset_counts)
-                pcols, pcounts = counted[parent]
-                own = remap[pcols]
+                pcols, pcounts, ptf = counted[parent]
+                own = remap.take(pcols)
                 keep = own >= 0
                 cols, counts = own[keep], pcounts[keep]
-            counted.append((cols, counts))
-            indices, data = vec.weight_row(cols, counts)
+                if same_tf:
+                    tf = ptf[keep]
+            if tf is None:
+                tf = vec.tf_row(counts)
+            counted.append((cols, counts, tf))
+            indices, data = vec.weight_row(cols, counts, tf)
             rows.append((indices, data))
             if len(data):  # data @ W summed row after row in float32, as SparseRows.dot_dense (and scipy)
                 terms = np.take(W, indices, axis=0)
