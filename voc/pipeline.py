@@ -752,13 +752,15 @@ class _SinglePlan:
     """
 
     __slots__ = ("groups", "intercept", "seg_starts", "seg_lengths", "seg_soft", "soft_cols", "sign",
-                 "soft_slices", "specs")
+                 "soft_slices", "specs", "normalizer_type")
 
     @classmethod
     def build(cls, analyzer: Analyzer) -> _SinglePlan | None:
         from voc.models.sklearn import LinearHead
+        from voc.text import Normalizer
 
         self = cls.__new__(cls)
+        self.normalizer_type = Normalizer
         self.groups = []  # (vectorizer, W, parent group or None, remap, output width, parent's tf reusable)
         columns: dict[str, tuple[int, int, Any]] = {}  # task -> global product columns, binary head
         intercepts, starts, lengths, soft = [], [], [], []
@@ -824,8 +826,16 @@ class _SinglePlan:
     def analyze(self, analyzer: Analyzer, text: str) -> Result | None:
         """The :class:`Result` of ``text`` (already coerced), or ``None`` when it is empty after normalization."""
         raw_limit = analyzer._raw_limit()
-        norm = analyzer.normalizer(clip_text(text, raw_limit))
-        clean = norm.text[: analyzer.max_length]
+        clipped = clip_text(text, raw_limit)
+        normalizer = analyzer.normalizer
+        if type(normalizer) is self.normalizer_type and not clipped.isspace():
+            # Normalizer.__call__ without re-validating the text (coerced already; a clipped text is not
+            # empty) and without the spans and emoji it also collects: the same text and changes
+            normalized, changes = normalizer._run(clipped, False)[:2]
+        else:
+            norm = normalizer(clipped)
+            normalized, changes = norm.text, norm.changes
+        clean = normalized[: analyzer.max_length]
         if not clean.strip():
             return None
         counted: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
@@ -856,6 +866,7 @@ class _SinglePlan:
             else:
                 prods.append(np.zeros(width, dtype=np.result_type(data, W)))
         prod = np.concatenate(prods) if len(prods) > 1 else prods[0]
+        # LinearHead.proba_from_product of every head in one pass (the same elementwise operations)
         d = np.add(prod, self.intercept, dtype=np.float64)  # as float64(prod) + intercept
         # softmax columns: exp(d - max of the head); sigmoid columns: exp(-d)
         shift = np.repeat(np.where(self.seg_soft, np.maximum.reduceat(d, self.seg_starts), 0.0), self.seg_lengths)
@@ -921,11 +932,10 @@ class _SinglePlan:
                     normed[0] = r = r / (float(r.sum()) or 1.0)
                     label = int(np.argmax(r))
                 else:  # first maximum, as argmax
-                    label = max(range(len(row)), key=row.__getitem__)
+                    label = row.index(max(row))
                 tasks[task] = (classes, False, P, [label], normed, polarity, comp)
-        cut = len(norm.text) > analyzer.max_length or len(text) > raw_limit
-        return Result(clean, truncated=cut, changes=tuple(norm.changes), _tokenize=analyzer._tokenize_fn,
-                      _src=(batch, 0))
+        cut = len(normalized) > analyzer.max_length or len(text) > raw_limit
+        return Result._lazy(clean, cut, tuple(changes), analyzer._tokenize_fn, (batch, 0))
 
 
 _MISSING_VALUE: Any = _RESULT_MISSING
