@@ -451,13 +451,13 @@ class CharNgramVectorizer(EstimatorParams):
         lo, hi = self.ngram_range
         if not 1 <= lo <= hi <= 3:
             raise ValueError(f"ngram_range must satisfy 1 <= lo <= hi <= 3, got {self.ngram_range}")
-        codes = np.frombuffer(self._prep_one(text).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+        codes = np.frombuffer(self._prep_one(text).encode("utf-32-le"), dtype=np.uint32)
         n_pos = len(codes)
         parts = []
         if lo <= 1:
             parts.append(codes)
         if hi >= 2 and n_pos >= 2:
-            two = codes[:-1] * _BASE
+            two = np.multiply(codes[:-1], _BASE, dtype=np.int64)
             two += codes[1:]
             if lo <= 2:
                 parts.append(two)
@@ -468,7 +468,7 @@ class CharNgramVectorizer(EstimatorParams):
         vocab, ext = self._vocab_sentinel()
         if not parts or not len(vocab):
             return _EMPTY_INT, _EMPTY_INT
-        ids = np.concatenate(parts) if len(parts) > 1 else parts[0].copy()
+        ids = np.concatenate(parts, dtype=np.int64) if len(parts) > 1 else parts[0].astype(np.int64)
         ids.sort()
         n = len(ids)
         # distinct ids and their counts: the boundaries of the runs of the sorted ids
@@ -496,7 +496,7 @@ class CharNgramVectorizer(EstimatorParams):
         :meth:`weight_counts` computes them (small counts are read from a table made by the same numpy calls)."""
         if not self.sublinear_tf:
             return counts.astype(np.float32)
-        if len(counts) and counts.max() < _TF_TABLE_SIZE:
+        if len(counts) and np.maximum.reduce(counts) < _TF_TABLE_SIZE:
             return _tf_table().take(counts)
         data = counts.astype(np.float32)
         np.log(data, out=data)
