@@ -147,9 +147,13 @@ def test_count_row_and_weight_row_equal_the_batch_features() -> None:
     rng = random.Random(0)
     alphabet = "好吃不贵慢死了客服电话打通退款没到账¬ abcABC，。！\x00😀𠮷"
     corpus = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40))) for _ in range(400)]
+    params: dict[str, Any]
     for params in ({}, {"ngram_range": (2, 3)}, {"ngram_range": (1, 1)}, {"sublinear_tf": False},
-                   {"negation": True, "contrast": True}, {"lowercase": False}):
+                   {"negation": True, "contrast": True}, {"lowercase": False}, {"idf64": True}):
+        idf64 = params.pop("idf64", False)
         vec = CharNgramVectorizer(min_df=1, **params).fit(corpus[:300])
+        if idf64:  # an idf of another type still gives float32 features, as in the batch
+            vec.idf_ = vec.idf_.astype(np.float64) * (1 + 1e-9)
         probe = corpus[300:] + ["", "a", "ab", "好" * 3000, negation_augment("不太好")]
         X = vec.transform_rows(*vec.ngrams(probe))
         for i, text in enumerate(probe):

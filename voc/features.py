@@ -511,7 +511,8 @@ class CharNgramVectorizer(EstimatorParams):
         """
         indices = cols.astype(np.int32)
         data = self.tf_row(counts) if tf is None else tf
-        data = data * self.idf_.take(indices)
+        # as weight_counts' data *= idf (float32 result whatever idf's type); tf itself is left as it is
+        data = np.multiply(data, self.idf_.take(indices), out=np.empty(len(data), dtype=np.float32))
         if len(data):
             # the batch path sums the squares in float64, in order (bincount); accumulate does the same
             sq = data.astype(np.float64)

@@ -858,7 +858,7 @@ class _SinglePlan:
             indices, data = vec.weight_row(cols, counts, tf)
             rows.append((indices, data))
             if len(data):  # data @ W summed row after row in float32, as SparseRows.dot_dense (and scipy)
-                terms = np.take(W, indices, axis=0)
+                terms = W.take(indices, axis=0)
                 terms *= data[:, None]
                 # a reduction over axis 0 of a C-ordered array with >= 2 columns adds the rows in order
                 # (with one column numpy sums pairwise: accumulate, which is always in order)
@@ -869,7 +869,7 @@ class _SinglePlan:
         # LinearHead.proba_from_product of every head in one pass (the same elementwise operations)
         d = np.add(prod, self.intercept, dtype=np.float64)  # as float64(prod) + intercept
         # softmax columns: exp(d - max of the head); sigmoid columns: exp(-d)
-        shift = np.repeat(np.where(self.seg_soft, np.maximum.reduceat(d, self.seg_starts), 0.0), self.seg_lengths)
+        shift = np.where(self.seg_soft, np.maximum.reduceat(d, self.seg_starts), 0.0).repeat(self.seg_lengths)
         e = np.exp((d - shift) * self.sign)
         den = 1.0 + e
         add = np.add.reduce
