@@ -163,3 +163,19 @@ def test_count_row_and_weight_row_equal_the_batch_features() -> None:
             assert np.array_equal(indices, X.indices[lo:hi]), (params, text)
             assert indices.dtype == X.indices.dtype and data.dtype == X.data.dtype
             assert np.array_equal(data, X.data[lo:hi]), (params, text)
+
+
+def test_softmax_sums_in_blocks_equal_each_heads_own_sum() -> None:
+    from voc.pipeline import _softmax_sum_blocks
+
+    rng = np.random.default_rng(1)
+    for _ in range(50):
+        lengths = rng.integers(2, 40, rng.integers(1, 9)).tolist()
+        starts = np.cumsum([0, *lengths[:-1]]).tolist()
+        zero = sum(lengths)
+        blocks, sum_of_col = _softmax_sum_blocks(list(zip(starts, lengths, strict=True)), zero)
+        e = np.append(rng.exponential(1.0, zero) * 10.0 ** rng.uniform(-3, 3), 0.0)
+        sums = np.concatenate([np.add.reduce(e.take(b), axis=1) for b in blocks])
+        for start, n in zip(starts, lengths, strict=True):
+            expected = e[None, start:start + n].sum(axis=1)[0]  # LinearHead's row sum
+            assert (sums[sum_of_col[start:start + n]] == expected).all()

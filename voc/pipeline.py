@@ -752,7 +752,7 @@ class _SinglePlan:
     """
 
     __slots__ = ("groups", "intercept", "seg_starts", "seg_lengths", "seg_soft", "soft_cols", "sign",
-                 "soft_slices", "specs", "normalizer_type")
+                 "sum_blocks", "sum_of_col", "pad", "specs", "normalizer_type")
 
     @classmethod
     def build(cls, analyzer: Analyzer) -> _SinglePlan | None:
@@ -791,15 +791,19 @@ class _SinglePlan:
             offset += W.shape[1]
         if not self.groups:
             return None
-        self.intercept = np.concatenate(intercepts).astype(np.float64)
-        if len(self.intercept) != offset:
+        # one more column after the heads' (not a head: its exp is 0), the padding of the softmax sums
+        self.intercept = np.concatenate([*intercepts, np.zeros(1, dtype=np.float32)]).astype(np.float64)
+        if len(self.intercept) != offset + 1:
             return None
-        self.seg_starts = np.array(starts, dtype=np.intp)
-        self.seg_lengths = np.array(lengths, dtype=np.intp)
-        self.seg_soft = np.array(soft, dtype=bool)
+        self.pad = np.full(1, -np.inf, dtype=np.float32)
+        self.seg_starts = np.array([*starts, offset], dtype=np.intp)
+        self.seg_lengths = np.array([*lengths, 1], dtype=np.intp)
+        self.seg_soft = np.array([*soft, False], dtype=bool)
         self.soft_cols = np.repeat(self.seg_soft, self.seg_lengths)
         self.sign = np.where(self.soft_cols, 1.0, -1.0)
-        self.soft_slices = [(a, a + n) for a, n, s in zip(starts, lengths, soft, strict=True) if s]
+        self.sign[offset] = 1.0  # exp(-inf) = 0
+        self.sum_blocks, self.sum_of_col = _softmax_sum_blocks(
+            [(a, n) for a, n, s in zip(starts, lengths, soft, strict=True) if s], offset)
         lexicon = analyzer.lexicon
         cue_tasks = set(lexicon.tasks) if lexicon is not None else set()
         temperature = getattr(analyzer, "temperature", {})
@@ -865,17 +869,17 @@ class _SinglePlan:
                 prods.append(np.add.reduce(terms, axis=0) if width > 1 else np.add.accumulate(terms, axis=0)[-1])
             else:
                 prods.append(np.zeros(width, dtype=np.result_type(data, W)))
-        prod = np.concatenate(prods) if len(prods) > 1 else prods[0]
+        prod = np.concatenate([*prods, self.pad])
         # LinearHead.proba_from_product of every head in one pass (the same elementwise operations)
         d = np.add(prod, self.intercept, dtype=np.float64)  # as float64(prod) + intercept
-        # softmax columns: exp(d - max of the head); sigmoid columns: exp(-d)
+        # softmax columns: exp(d - max of the head); sigmoid columns: exp(-d); the padding column: 0
         shift = np.where(self.seg_soft, np.maximum.reduceat(d, self.seg_starts), 0.0).repeat(self.seg_lengths)
         e = np.exp((d - shift) * self.sign)
-        den = 1.0 + e
-        add = np.add.reduce
-        for lo, hi in self.soft_slices:
-            den[lo:hi] = add(e[lo:hi])  # the batch's row sum (e.sum(axis=1)), over the same numbers
-        p = np.where(self.soft_cols, e, 1.0) / den
+        # each head's softmax sum: the batch's row sum (e.sum(axis=1)) of the same numbers, several heads
+        # per reduction where zeros after them leave numpy's pairwise sum unchanged (_softmax_sum_blocks)
+        sums = [np.add.reduce(e.take(block), axis=1) for block in self.sum_blocks]
+        total = (np.concatenate(sums) if len(sums) > 1 else sums[0]).take(self.sum_of_col) if sums else 1.0
+        p = np.where(self.soft_cols, e / total, 1.0 / (1.0 + e))
         values = p.tolist()
 
         batch = _Batch.__new__(_Batch)
@@ -936,6 +940,50 @@ class _SinglePlan:
                 tasks[task] = (classes, False, P, [label], normed, polarity, comp)
         cut = len(normalized) > analyzer.max_length or len(text) > raw_limit
         return Result._lazy(clean, cut, tuple(changes), analyzer._tokenize_fn, (batch, 0))
+
+
+def _softmax_sum_blocks(heads: list[tuple[int, int]], zero: int) -> tuple[list[np.ndarray], np.ndarray]:
+    """How to sum the softmax heads ``(start, length)`` of one row of exps in few numpy calls, each sum
+    bit-identical to ``np.add.reduce`` of the head's own slice (what ``e.sum(axis=1)`` gives each row).
+
+    Returns index blocks (one row per head, padded with ``zero``, the index of an exp of 0) to be reduced
+    over axis 1, and for every column (``zero`` + 1 of them) the index of its head's sum in the
+    concatenated results (0 for other columns). Heads are grouped by length (up to 7, up to 15), where
+    numpy's pairwise summation adds the padding zeros last; each block is checked on random numbers
+    and split into one block per head (no padding) if any sum differs.
+    """
+    groups: dict[int, list[tuple[int, int]]] = {}
+    for start, n in heads:
+        groups.setdefault(7 if n <= 7 else 15 if n <= 15 else -start - 1, []).append((start, n))
+    rng = np.random.default_rng(0)
+    blocks: list[np.ndarray] = []
+    members: list[list[tuple[int, int]]] = []
+    for group in groups.values():
+        index = _sum_index(group, zero)
+        for _ in range(32):
+            e = np.append(rng.exponential(1.0, zero) * rng.uniform(1e-3, 1e3), 0.0)
+            if not np.array_equal(np.add.reduce(e.take(index), axis=1),
+                                  [np.add.reduce(e[start:start + n]) for start, n in group]):
+                blocks += [_sum_index([head], zero) for head in group]
+                members += [[head] for head in group]
+                break
+        else:
+            blocks.append(index)
+            members.append(group)
+    sum_of_col = np.zeros(zero + 1, dtype=np.intp)
+    k = 0
+    for group in members:
+        for start, n in group:
+            sum_of_col[start:start + n] = k
+            k += 1
+    return blocks, sum_of_col
+
+
+def _sum_index(heads: list[tuple[int, int]], zero: int) -> np.ndarray:
+    index = np.full((len(heads), max(n for _s, n in heads)), zero, dtype=np.intp)
+    for row, (start, n) in enumerate(heads):
+        index[row, :n] = np.arange(start, start + n)
+    return index
 
 
 _MISSING_VALUE: Any = _RESULT_MISSING
