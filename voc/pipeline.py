@@ -416,7 +416,8 @@ class Analyzer:
         """The :class:`_SinglePlan` of ``nlp(text)``, or ``None`` when some component needs the batch path.
 
         Rebuilt when ``components``, ``blend``, ``thresholds``, ``temperature``, ``model_evidence`` or
-        ``lexicon`` change (compared with the copies the plan was made from: a few dict comparisons).
+        ``lexicon`` change (compared with the copies the plan was made from: a few dict comparisons). Like
+        :meth:`_feature_groups`, it does not notice a component changed in place (use :meth:`replace`).
         """
         cached = self.__dict__.get("_single_cache")
         if cached is not None and cached[0] == self._plan_settings() and cached[1] is self.lexicon:
@@ -744,7 +745,8 @@ class _SinglePlan:
     * one float32 product per vectorizer, accumulated row by row like
       :meth:`~voc.features.SparseRows.dot_dense` (and scipy);
     * every head's softmax / sigmoid in one pass over all columns: the same elementwise operations as
-      :meth:`~voc.models.sklearn.LinearHead.proba_from_product`, each softmax sum over its own slice;
+      :meth:`~voc.models.sklearn.LinearHead.proba_from_product`, each softmax sum equal to the head's own
+      row sum (several heads per numpy reduction, see :func:`_softmax_sum_blocks`);
     * the decisions of :class:`_Batch` (its few-rows branch: plain floats) without its batch bookkeeping.
 
     The :class:`Result` reads its values from a one-row :class:`_Batch`, so labels, scores and evidence
