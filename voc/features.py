@@ -25,6 +25,7 @@ Example:
 from __future__ import annotations
 
 import inspect
+import math
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -36,6 +37,26 @@ __all__ = ["CharNgramVectorizer", "SparseRows", "EstimatorParams", "contrast_aug
 BASE = 0x110000  # number of Unicode code points
 SEP = 0  # code point used between texts (NUL never survives normalization)
 SMALL_BATCH = 8  # up to this many rows, SparseRows.dot_dense runs in numpy (no scipy import)
+_BASE = np.int64(BASE)
+_EMPTY_INT = np.zeros(0, dtype=np.int64)
+_EMPTY_INT.flags.writeable = False
+_TF_TABLE_SIZE = 1024
+
+
+def _tf_table() -> np.ndarray:
+    """``1 + log(c)`` in float32 for ``c`` < :data:`_TF_TABLE_SIZE`, by the calls of ``weight_counts``."""
+    global _TF_TABLE
+    if _TF_TABLE is None:
+        data = np.arange(_TF_TABLE_SIZE, dtype=np.float32)
+        with np.errstate(divide="ignore"):  # log(0): never looked up
+            np.log(data, out=data)
+        data += 1.0
+        data.flags.writeable = False
+        _TF_TABLE = data
+    return _TF_TABLE
+
+
+_TF_TABLE: np.ndarray | None = None
 
 
 def _codes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -321,6 +342,16 @@ class CharNgramVectorizer(EstimatorParams):
             out = [negation_augment(t) for t in out]
         return [t.replace("\x00", " ") if "\x00" in t else t for t in out]
 
+    def _prep_one(self, text: str) -> str:
+        """:meth:`_prep` of one text (same steps, same order)."""
+        if self.lowercase:
+            text = text.lower()
+        if getattr(self, "contrast", False):
+            text = contrast_augment(text)
+        if getattr(self, "negation", False):
+            text = negation_augment(text)
+        return text.replace("\x00", " ") if "\x00" in text else text
+
     def fit(self, texts: Sequence[str], y: object = None) -> CharNgramVectorizer:
         """Learn the vocabulary and idf weights."""
         texts = self._prep(texts)
@@ -361,6 +392,7 @@ class CharNgramVectorizer(EstimatorParams):
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state["_table"] = None  # derived; rebuilt after unpickling
+        state.pop("_vocab_ext", None)
         state.pop("_nested", None)
         return state
 
@@ -408,6 +440,86 @@ class CharNgramVectorizer(EstimatorParams):
         keys, counts = np.unique(doc[hit] * n_cols + pos[hit], return_counts=True)
         row_of = keys // n_cols if n_cols else keys
         return row_of, keys - row_of * n_cols, counts, n_docs
+
+    def count_row(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`count_ngrams` of one text: ``(column, count)``, sorted by column, the same numbers.
+
+        The single-text path of ``nlp(text)``: the text's distinct n-gram ids (sorted) are looked up in
+        the sorted vocabulary with one binary search (``searchsorted``) instead of the hash table, which
+        is cheaper for a few hundred ids. Needs :attr:`vocabulary_ids_` sorted (as :meth:`fit` makes it).
+        """
+        lo, hi = self.ngram_range
+        if not 1 <= lo <= hi <= 3:
+            raise ValueError(f"ngram_range must satisfy 1 <= lo <= hi <= 3, got {self.ngram_range}")
+        codes = np.frombuffer(self._prep_one(text).encode("utf-32-le"), dtype=np.uint32)
+        n_pos = len(codes)
+        parts = []
+        if lo <= 1:
+            parts.append(codes)
+        if hi >= 2 and n_pos >= 2:
+            two = np.multiply(codes[:-1], _BASE, dtype=np.int64)
+            two += codes[1:]
+            if lo <= 2:
+                parts.append(two)
+            if hi >= 3 and n_pos >= 3:
+                three = two[:-1] * _BASE
+                three += codes[2:]
+                parts.append(three)
+        vocab, ext = self._vocab_sentinel()
+        if not parts or not len(vocab):
+            return _EMPTY_INT, _EMPTY_INT
+        ids = np.concatenate(parts, dtype=np.int64) if len(parts) > 1 else parts[0].astype(np.int64)
+        ids.sort()
+        n = len(ids)
+        # distinct ids and their counts: the boundaries of the runs of the sorted ids
+        edge = np.empty(n + 1, dtype=bool)
+        edge[0] = edge[n] = True
+        np.not_equal(ids[1:], ids[:-1], out=edge[1:n])
+        bounds = edge.nonzero()[0]
+        uniq = ids[bounds[:-1]]
+        counts = bounds[1:] - bounds[:-1]
+        pos = vocab.searchsorted(uniq)
+        hit = ext[pos] == uniq  # pos == len(vocabulary): the sentinel -1, never an id
+        return pos[hit], counts[hit]
+
+    def _vocab_sentinel(self) -> tuple[np.ndarray, np.ndarray]:
+        """The vocabulary ids, and the same followed by ``-1`` (cached; :meth:`count_row` indexes the
+        latter with ``searchsorted`` positions, ``len(vocabulary)`` included, without clipping)."""
+        cached = self.__dict__.get("_vocab_ext")
+        if cached is None or cached[0] is not self._vocabulary_ids:
+            ids = np.asarray(self._vocabulary_ids, dtype=np.int64)
+            cached = self._vocab_ext = (self._vocabulary_ids, ids, np.append(ids, np.int64(-1)))
+        return cached[1], cached[2]
+
+    def tf_row(self, counts: np.ndarray) -> np.ndarray:
+        """Term weights (float32) of :meth:`count_row` counts: ``1 + log(count)`` when ``sublinear_tf``, as
+        :meth:`weight_counts` computes them (small counts are read from a table made by the same numpy calls)."""
+        if not self.sublinear_tf:
+            return counts.astype(np.float32)
+        if len(counts) and np.maximum.reduce(counts) < _TF_TABLE_SIZE:
+            return _tf_table().take(counts)
+        data = counts.astype(np.float32)
+        np.log(data, out=data)
+        data += 1.0
+        return data
+
+    def weight_row(self, cols: np.ndarray, counts: np.ndarray,
+                   tf: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`weight_counts` of one row (from :meth:`count_row`): ``(indices, data)``, bit-identical.
+
+        ``tf``: :meth:`tf_row` of ``counts`` when already known (a nested vocabulary's subset of it).
+        """
+        indices = cols.astype(np.int32)
+        data = self.tf_row(counts) if tf is None else tf
+        # as weight_counts' data *= idf (float32 result whatever idf's type); tf itself is left as it is
+        data = np.multiply(data, self.idf_.take(indices), out=np.empty(len(data), dtype=np.float32))
+        if len(data):
+            # the batch path sums the squares in float64, in order (bincount); accumulate does the same
+            sq = data.astype(np.float64)
+            sq *= sq
+            norm = math.sqrt(np.add.accumulate(sq)[-1]) or 1.0
+            data /= np.float32(norm)
+        return indices, data
 
     def nested_columns(self, parent: CharNgramVectorizer) -> np.ndarray | None:
         """For a vocabulary contained in ``parent``'s (same n-grams): own column of each of ``parent``'s

@@ -180,6 +180,15 @@ class Lexicon:
             out[k].append(CueMatch(cue.label, intern(m.group()), start - base, m.end() - base, cue.weight))
         return out
 
+    def match_one(self, task: str, text: str) -> list[CueMatch]:
+        """``match_many(task, [text])[0]`` without the batch bookkeeping (the single-text path)."""
+        regex = self._joined.get(task)
+        if regex is None or JOIN in text:
+            return self.match_task(task, text)
+        rows = self._compiled[task][1]
+        return [CueMatch(cue.label, intern(m.group()), m.start(), m.end(), cue.weight)
+                for m in regex.finditer(text) for cue in (rows[int(m.lastgroup[1:])],)]  # type: ignore[index]
+
     def match(self, text: str) -> dict[str, list[CueMatch]]:
         """Matches of every task, keyed by task."""
         return {task: self.match_task(task, text) for task in self._compiled}

@@ -41,7 +41,7 @@ import numpy as np
 
 from voc import __version__
 from voc._input import CLIP_BACKOFF, clip_text, coerce_text
-from voc.features import SMALL_BATCH
+from voc.features import SMALL_BATCH, CharNgramVectorizer, SparseRows
 from voc.lexicon import CueMatch, Lexicon
 from voc.models import registry
 from voc.results import _MISSING as _RESULT_MISSING
@@ -139,7 +139,13 @@ class Analyzer:
             ValueError: Empty text (also after normalization), or bytes that are neither UTF-8
                 nor GB18030.
         """
-        result = self._analyze([coerce_text(text)])[0]
+        text = coerce_text(text)
+        plan = self._single_plan()
+        if plan is not None:  # the shipped kind of models: one text without batch machinery
+            result = plan.analyze(self, text)
+            if result is not None:
+                return result
+        result = self._analyze([text])[0]
         if result.error:  # e.g. only zero-width or control characters: empty after normalization
             raise ValueError(result.error.removeprefix("ValueError: "))
         return result
@@ -272,6 +278,7 @@ class Analyzer:
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state.pop("_groups_cache", None)  # derived (stacked weights); rebuilt on first use
+        state.pop("_single_cache", None)  # derived (nlp(text) plan); rebuilt on first use
         return state
 
     # ------------------------------------------------------------ internals
@@ -404,6 +411,26 @@ class Analyzer:
             out.append((None, plain, None, []))
         self._groups_cache = (key, out)
         return out
+
+    def _single_plan(self) -> _SinglePlan | None:
+        """The :class:`_SinglePlan` of ``nlp(text)``, or ``None`` when some component needs the batch path.
+
+        Rebuilt when ``components``, ``blend``, ``thresholds``, ``temperature``, ``model_evidence`` or
+        ``lexicon`` change (compared with the copies the plan was made from: a few dict comparisons). Like
+        :meth:`_feature_groups`, it does not notice a component changed in place (use :meth:`replace`).
+        """
+        cached = self.__dict__.get("_single_cache")
+        if cached is not None and cached[0] == self._plan_settings() and cached[1] is self.lexicon:
+            return cached[2]
+        components, *rest = self._plan_settings()
+        settings = (dict(components), *copy.deepcopy(rest))  # the components themselves are compared by identity
+        plan = _SinglePlan.build(self)
+        self._single_cache = (settings, self.lexicon, plan)
+        return plan
+
+    def _plan_settings(self) -> tuple[Any, ...]:
+        return (self.components, self.blend, self.thresholds, getattr(self, "temperature", {}),
+                self.model_evidence)
 
     def threshold(self, task: str, classes: Sequence[str]) -> float | np.ndarray:
         """The task's threshold: one number, or one per class when given as ``{label: threshold}``."""
@@ -703,6 +730,262 @@ class _Batch:
             lo, hi = X.indptr[i], X.indptr[i + 1]
             ev = _model_evidence(self.texts[i], comp.top_features_sparse(X.indices[lo:hi], X.data[lo:hi], label, k=6))
         return ev
+
+
+class _SinglePlan:
+    """``nlp(text)`` for one text: the numbers and decisions of a batch of one, in far fewer calls.
+
+    Built once per analyzer settings (:meth:`Analyzer._single_plan`) when every component is a
+    :class:`~voc.models.sklearn.LinearHead` over :class:`~voc.features.CharNgramVectorizer` features with a
+    sorted vocabulary (the shipped models); otherwise ``nlp(text)`` takes the batch path. Per call:
+
+    * the text's n-grams are counted with one binary search per vocabulary
+      (:meth:`~voc.features.CharNgramVectorizer.count_row`; a nested vocabulary relabels the larger
+      one's counts, as in the batch) and weighted (:meth:`~voc.features.CharNgramVectorizer.weight_row`);
+    * one float32 product per vectorizer, accumulated row by row like
+      :meth:`~voc.features.SparseRows.dot_dense` (and scipy);
+    * every head's softmax / sigmoid in one pass over all columns: the same elementwise operations as
+      :meth:`~voc.models.sklearn.LinearHead.proba_from_product`, each softmax sum equal to the head's own
+      row sum (several heads per numpy reduction, see :func:`_softmax_sum_blocks`);
+    * the decisions of :class:`_Batch` (its few-rows branch: plain floats) without its batch bookkeeping.
+
+    The :class:`Result` reads its values from a one-row :class:`_Batch`, so labels, scores and evidence
+    are built by the same code as for :meth:`Analyzer.pipe`.
+    """
+
+    __slots__ = ("groups", "intercept", "seg_starts", "seg_lengths", "seg_soft", "soft_cols", "sign",
+                 "sum_blocks", "sum_of_col", "pad", "specs", "normalizer_type")
+
+    @classmethod
+    def build(cls, analyzer: Analyzer) -> _SinglePlan | None:
+        from voc.models.sklearn import LinearHead
+        from voc.text import Normalizer
+
+        self = cls.__new__(cls)
+        self.normalizer_type = Normalizer
+        self.groups = []  # (vectorizer, W, parent group or None, remap, output width, parent's tf reusable)
+        columns: dict[str, tuple[int, int, Any]] = {}  # task -> global product columns, binary head
+        intercepts, starts, lengths, soft = [], [], [], []
+        offset = 0
+        for vec, tasks, W, cols in analyzer._feature_groups():
+            if vec is None or W is None or type(vec) is not CharNgramVectorizer:
+                return None
+            ids = np.asarray(vec.vocabulary_ids_)
+            if ids.dtype != np.int64 or (len(ids) > 1 and not bool(np.all(ids[1:] > ids[:-1]))):
+                return None  # count_row needs the sorted vocabulary fit() makes
+            parent = remap = None
+            for k, (pvec, *_rest) in enumerate(self.groups):  # as _probabilities: the first containing one
+                remap = vec.nested_columns(pvec)
+                if remap is not None:
+                    parent = k
+                    break
+            same_tf = parent is not None and bool(self.groups[parent][0].sublinear_tf) == bool(vec.sublinear_tf)
+            self.groups.append((vec, W, parent, remap, W.shape[1], same_tf))
+            for task, (lo, hi) in zip(tasks, cols, strict=True):
+                head = analyzer.components[task].model_
+                if type(head) is not LinearHead:
+                    return None
+                intercepts.append(np.asarray(head.intercept, dtype=np.float32))
+                starts.append(offset + lo)
+                lengths.append(hi - lo)
+                soft.append(head.kind == "softmax")
+                columns[task] = (offset + lo, offset + hi, head if head.kind == "binary" else None)
+            offset += W.shape[1]
+        if not self.groups:
+            return None
+        # one more column after the heads' (not a head: its exp is 0), the padding of the softmax sums
+        self.intercept = np.concatenate([*intercepts, np.zeros(1, dtype=np.float32)]).astype(np.float64)
+        if len(self.intercept) != offset + 1:
+            return None
+        self.pad = np.full(1, -np.inf, dtype=np.float32)
+        self.seg_starts = np.array([*starts, offset], dtype=np.intp)
+        self.seg_lengths = np.array([*lengths, 1], dtype=np.intp)
+        self.seg_soft = np.array([*soft, False], dtype=bool)
+        self.soft_cols = np.repeat(self.seg_soft, self.seg_lengths)
+        self.sign = np.where(self.soft_cols, 1.0, -1.0)
+        self.sign[offset] = 1.0  # exp(-inf) = 0
+        self.sum_blocks, self.sum_of_col = _softmax_sum_blocks(
+            [(a, n) for a, n, s in zip(starts, lengths, soft, strict=True) if s], offset)
+        lexicon = analyzer.lexicon
+        cue_tasks = set(lexicon.tasks) if lexicon is not None else set()
+        temperature = getattr(analyzer, "temperature", {})
+        group_of = {task: g for g, (_v, tasks, _W, _c) in enumerate(analyzer._feature_groups()) for task in tasks}
+        self.specs = []
+        for task, comp in analyzer.components.items():
+            lo, hi, binary = columns[task]
+            classes = list(comp.classes_)
+            multi = bool(getattr(comp, "multi_label_", False))
+            thr = analyzer.threshold(task, classes) if multi else 0.5
+            k = hi - lo if binary is None else 2
+            t = thr.tolist() if isinstance(thr, np.ndarray) else [thr] * k
+            cue = task in cue_tasks
+            beta = analyzer.blend.get(task, 0.0)
+            lift = beta * lexicon.max_weight(task) if cue else 0.0  # type: ignore[union-attr]
+            temp = temperature.get(task)
+            temp = temp if temp is not None and temp != 1 and not multi else None
+            self.specs.append((task, classes, multi, lo, hi, binary, t, cue, lift, beta,
+                               {c: j for j, c in enumerate(classes)},
+                               _polarity_columns(classes) if task == "sentiment" else None, comp,
+                               group_of[task] if task in analyzer.model_evidence else None, temp))
+        return self
+
+    def analyze(self, analyzer: Analyzer, text: str) -> Result | None:
+        """The :class:`Result` of ``text`` (already coerced), or ``None`` when it is empty after normalization."""
+        raw_limit = analyzer._raw_limit()
+        clipped = clip_text(text, raw_limit)
+        normalizer = analyzer.normalizer
+        if type(normalizer) is self.normalizer_type and not clipped.isspace():
+            # Normalizer.__call__ without re-validating the text (coerced already; a clipped text is not
+            # empty) and without the spans and emoji it also collects: the same text and changes
+            normalized, changes = normalizer._run(clipped, False)[:2]
+        else:
+            norm = normalizer(clipped)
+            normalized, changes = norm.text, norm.changes
+        clean = normalized[: analyzer.max_length]
+        if not clean.strip():
+            return None
+        counted: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        rows: list[tuple[np.ndarray, np.ndarray]] = []
+        prods = []
+        for vec, W, parent, remap, width, same_tf in self.groups:
+            tf = None
+            if parent is None:
+                cols, counts = vec.count_row(clean)
+            else:  # a nested vocabulary: the larger one's counts, relabelled (as CharNgramVectorizer.subset_counts)
+                pcols, pcounts, ptf = counted[parent]
+                own = remap.take(pcols)
+                keep = own >= 0
+                cols, counts = own[keep], pcounts[keep]
+                if same_tf:
+                    tf = ptf[keep]
+            if tf is None:
+                tf = vec.tf_row(counts)
+            counted.append((cols, counts, tf))
+            indices, data = vec.weight_row(cols, counts, tf)
+            rows.append((indices, data))
+            if len(data):  # data @ W summed row after row in float32, as SparseRows.dot_dense (and scipy)
+                terms = W.take(indices, axis=0)
+                terms *= data[:, None]
+                # a reduction over axis 0 of a C-ordered array with >= 2 columns adds the rows in order
+                # (with one column numpy sums pairwise: accumulate, which is always in order)
+                prods.append(np.add.reduce(terms, axis=0) if width > 1 else np.add.accumulate(terms, axis=0)[-1])
+            else:
+                prods.append(np.zeros(width, dtype=np.result_type(data, W)))
+        prod = np.concatenate([*prods, self.pad])
+        # LinearHead.proba_from_product of every head in one pass (the same elementwise operations)
+        d = np.add(prod, self.intercept, dtype=np.float64)  # as float64(prod) + intercept
+        # softmax columns: exp(d - max of the head); sigmoid columns: exp(-d); the padding column: 0
+        shift = np.where(self.seg_soft, np.maximum.reduceat(d, self.seg_starts), 0.0).repeat(self.seg_lengths)
+        e = np.exp((d - shift) * self.sign)
+        # each head's softmax sum: the batch's row sum (e.sum(axis=1)) of the same numbers, several heads
+        # per reduction where zeros after them leave numpy's pairwise sum unchanged (_softmax_sum_blocks)
+        sums = [np.add.reduce(e.take(block), axis=1) for block in self.sum_blocks]
+        total = (np.concatenate(sums) if len(sums) > 1 else sums[0]).take(self.sum_of_col) if sums else 1.0
+        p = np.where(self.soft_cols, e / total, 1.0 / (1.0 + e))
+        values = p.tolist()
+
+        batch = _Batch.__new__(_Batch)
+        batch.analyzer = analyzer
+        batch.texts = [clean]
+        batch.ok = [True]
+        tasks: dict[str, tuple] = {}
+        cues: dict[str, list[list[CueMatch] | None]] = {}
+        batch.tasks = tasks
+        batch.cues = cues
+        match = analyzer.lexicon.match_one if analyzer.lexicon is not None else None
+        feats: dict[int, SparseRows] = {}
+        # the decisions of _Batch.__init__ (its few-rows branch, plain floats) for one row
+        for (task, classes, multi, lo, hi, binary, t, cue, lift, beta, index, polarity, comp, g,
+             temp) in self.specs:
+            if binary is None:
+                P = p[None, lo:hi]
+                row = values[lo:hi]
+            else:
+                P = binary.proba_from_product(prod[None, lo:hi])
+                row = P[0].tolist()
+            if temp is not None:
+                P = scale_temperature(P, temp)
+                row = P[0].tolist()
+            found = None
+            if cue and (not multi or any(x + lift * (1.0 - x) >= u for x, u in zip(row, t, strict=True))):
+                found = match(task, clean) or None  # type: ignore[misc]
+            cues[task] = [found]
+            if found is not None and beta > 0:  # noisy-or of the strongest cue per label
+                best: dict[int, float] = {}
+                for m in found:
+                    j = index.get(m.label)
+                    if j is not None and m.weight > best.get(j, -np.inf):
+                        best[j] = m.weight
+                if best:
+                    P = P.copy()
+                    for j, w in best.items():
+                        x = row[j]
+                        row[j] = x + beta * w * (1.0 - x)
+                    P[0] = row
+            if multi:
+                X = None
+                if g is not None:
+                    X = feats.get(g)
+                    if X is None:
+                        indices, data = rows[g]
+                        X = feats[g] = SparseRows(np.array([0, len(data)], dtype=np.int32), indices, data,
+                                                  (1, len(self.groups[g][0].vocabulary_ids_)))
+                tasks[task] = (classes, True, P, [[j for j, u in enumerate(t) if row[j] >= u]], None, X, comp)
+            else:
+                normed = {}
+                if found is not None:  # a cue: renormalised scores
+                    r = P[0]
+                    normed[0] = r = r / (float(r.sum()) or 1.0)
+                    label = int(np.argmax(r))
+                else:  # first maximum, as argmax
+                    label = row.index(max(row))
+                tasks[task] = (classes, False, P, [label], normed, polarity, comp)
+        cut = len(normalized) > analyzer.max_length or len(text) > raw_limit
+        return Result._lazy(clean, cut, tuple(changes), analyzer._tokenize_fn, (batch, 0))
+
+
+def _softmax_sum_blocks(heads: list[tuple[int, int]], zero: int) -> tuple[list[np.ndarray], np.ndarray]:
+    """How to sum the softmax heads ``(start, length)`` of one row of exps in few numpy calls, each sum
+    bit-identical to ``np.add.reduce`` of the head's own slice (what ``e.sum(axis=1)`` gives each row).
+
+    Returns index blocks (one row per head, padded with ``zero``, the index of an exp of 0) to be reduced
+    over axis 1, and for every column (``zero`` + 1 of them) the index of its head's sum in the
+    concatenated results (0 for other columns). Heads are grouped by length (up to 7, up to 15), where
+    numpy's pairwise summation adds the padding zeros last; each block is checked on random numbers
+    and split into one block per head (no padding) if any sum differs.
+    """
+    groups: dict[int, list[tuple[int, int]]] = {}
+    for start, n in heads:
+        groups.setdefault(7 if n <= 7 else 15 if n <= 15 else -start - 1, []).append((start, n))
+    rng = np.random.default_rng(0)
+    blocks: list[np.ndarray] = []
+    members: list[list[tuple[int, int]]] = []
+    for group in groups.values():
+        index = _sum_index(group, zero)
+        for _ in range(32):
+            e = np.append(rng.exponential(1.0, zero) * rng.uniform(1e-3, 1e3), 0.0)
+            if not np.array_equal(np.add.reduce(e.take(index), axis=1),
+                                  [np.add.reduce(e[start:start + n]) for start, n in group]):
+                blocks += [_sum_index([head], zero) for head in group]
+                members += [[head] for head in group]
+                break
+        else:
+            blocks.append(index)
+            members.append(group)
+    sum_of_col = np.zeros(zero + 1, dtype=np.intp)
+    k = 0
+    for group in members:
+        for start, n in group:
+            sum_of_col[start:start + n] = k
+            k += 1
+    return blocks, sum_of_col
+
+
+def _sum_index(heads: list[tuple[int, int]], zero: int) -> np.ndarray:
+    index = np.full((len(heads), max(n for _s, n in heads)), zero, dtype=np.intp)
+    for row, (start, n) in enumerate(heads):
+        index[row, :n] = np.arange(start, start + n)
+    return index
 
 
 _MISSING_VALUE: Any = _RESULT_MISSING

@@ -282,6 +282,23 @@ class Result:
                                       strict=True) if v is not _MISSING}
         self._values = given or None
 
+    @classmethod
+    def _lazy(cls, text: str, truncated: bool, changes: tuple[str, ...],
+              tokenize: Callable[[str], list[str]] | None, src: tuple[RowSource, int]) -> Result:
+        """``Result(text, truncated=..., changes=..., _tokenize=..., _src=...)`` without the keyword handling:
+        every task value read from ``src`` on first access (the analyzer's ``nlp(text)`` path)."""
+        self = cls.__new__(cls)
+        self.text = text
+        self.error = None
+        self.truncated = truncated
+        self.changes = changes
+        self._extra = None
+        self._tokenize = tokenize
+        self._tokens = None
+        self._src = src
+        self._values = None
+        return self
+
     @property
     def extra(self) -> dict[str, Any]:
         """Free-form additions (e.g. by integrations); an empty dict by default."""
