@@ -274,6 +274,82 @@ def test_model_contract_and_errors() -> None:
     assert e.roc_auc == 1.0 and len(e.calibration) == 2
 
 
+def _stacked(n_customers: int = 900, seed: int = 5) -> tuple[pd.DataFrame, pd.Series]:
+    """Two synthetic stacked snapshots (index ``(as_of, customer_id)``) with a 10 % churn rate."""
+    rng = np.random.default_rng(seed)
+    idx = pd.MultiIndex.from_product(
+        [TRAIN[:2], [f"C{i:05d}" for i in range(n_customers)]], names=["as_of", "customer_id"]
+    )
+    A = rng.normal(size=(len(idx), 4))
+    p = 1 / (1 + np.exp(-(A[:, 0] - 0.7 * A[:, 1] + 0.5 * A[:, 2] * A[:, 3] - 2.6)))
+    y = pd.Series((rng.random(len(idx)) < p).astype(int), index=idx)
+    return pd.DataFrame(A, index=idx, columns=["a", "b", "c", "d"]), y
+
+
+class _Recording(ChurnModel):
+    """A ChurnModel that records the labels of every model fit (subclass: same parameters)."""
+
+    def fit(self, X: Any, y: Any, **kw: Any) -> ChurnModel:
+        self.fits_: list[np.ndarray] = []
+        return super().fit(X, y, **kw)
+
+    def _fit_logistic(self, A: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
+        self.fits_.append(y.copy())
+        return super()._fit_logistic(A, y)
+
+    def _fit_gbm(self, A: np.ndarray, y: np.ndarray) -> Any:
+        self.fits_.append(y.copy())
+        return super()._fit_gbm(A, y)
+
+
+@pytest.mark.parametrize("kind", ["auto", "gbm", "logistic"])
+def test_max_fit_rows_identical_below_and_capped_above(kind: str) -> None:
+    X, y = _stacked()
+    kw = {"model": kind, "features": ("a", "b", "c", "d"), "max_iter": 30}
+
+    def fitted(cap: int | None) -> _Recording:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            return _Recording(max_fit_rows=cap, **kw).fit(X, y)
+
+    # at or below the cap: the same model as without one, to the bit
+    ref, same = fitted(None), fitted(len(X))
+    assert ref.n_fit_rows_ == same.n_fit_rows_ == len(X)
+    assert same.kind_ == ref.kind_ and same.validation_scores_ == ref.validation_scores_
+    assert np.array_equal(same.predict_proba(X), ref.predict_proba(X))
+    assert np.array_equal(same.feature_importances_.to_numpy(), ref.feature_importances_.to_numpy())
+    assert np.array_equal(same.fill_, ref.fill_)
+    # above it: every model is fitted on at most max_fit_rows rows, both classes present in their
+    # shares; the medians still come from every row; the same seed gives the same model
+    cap = 500
+    a, b = fitted(cap), fitted(cap)
+    assert a.n_fit_rows_ == cap and len(a.fits_) == (3 if kind == "auto" else 1)
+    for labels in a.fits_:
+        assert len(labels) == cap and set(np.unique(labels)) == {0, 1}
+        assert abs(labels.mean() - y.mean()) < 0.03
+    assert np.array_equal(a.fill_, ref.fill_)
+    assert a.kind_ == b.kind_ and a.validation_scores_ == b.validation_scores_
+    assert all(np.array_equal(u, v) for u, v in zip(a.fits_, b.fits_, strict=True))
+    assert np.array_equal(a.predict_proba(X), b.predict_proba(X))
+    assert np.array_equal(a.feature_importances_.to_numpy(), b.feature_importances_.to_numpy())
+    assert not np.array_equal(a.predict_proba(X), ref.predict_proba(X))
+    with pytest.raises(ValueError, match="max_fit_rows"):
+        ChurnModel(max_fit_rows=1, **kw).fit(X, y)
+
+
+def test_fit_time_split_passes_max_fit_rows() -> None:
+    h = generate_history(n_customers=500, seed=2, **SCENARIO)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        full = fit_time_split(h, TRAIN[-2:], TEST, horizon_days=HORIZON, model="logistic")
+        capped = fit_time_split(h, TRAIN[-2:], TEST, horizon_days=HORIZON, model="logistic", max_fit_rows=300)
+    assert full.model.n_fit_rows_ == len(full.y_train) > 300 and capped.model.n_fit_rows_ == 300
+    # features, labels and the test rows are the same; only the fit is sampled
+    pd.testing.assert_frame_equal(full.X_train, capped.X_train)
+    pd.testing.assert_frame_equal(full.X_test, capped.X_test)
+    assert len(capped.model.risk(capped.X_test)) == len(full.y_test)
+
+
 # --------------------------------------------------------------------------- forecast
 def _refund_truth(w: dict[str, Any]) -> tuple[int, int, int]:
     """Active customers with a refund-cluster row before TEST, how many churn in the horizon, how many

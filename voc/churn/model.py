@@ -17,6 +17,12 @@ from voc.churn.persistence import _load_model, _save_model
 
 KINDS = ("logistic", "gbm")
 
+#: Default ``max_fit_rows``: above this many training rows the models are fitted on a
+#: class-stratified random sample of this size (features, medians and evaluation still use every
+#: row). 250,000 stacked snapshot rows is about 74,000 customers with four monthly snapshots, so
+#: small and medium data (below ~50k customers, ~170k rows) are fitted exactly as before.
+MAX_FIT_ROWS = 250_000
+
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
     from scipy.special import expit
@@ -36,6 +42,9 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
     ``1 - validation_fraction`` part of the training rows (or on all of them
     when ``fit`` gets ``X_val`` / ``y_val``, e.g. a later snapshot), the one with
     the higher validation ROC-AUC is kept and refitted on all training rows.
+    Fitting is capped at ``max_fit_rows`` rows per model (a class-stratified
+    random sample above it; see the argument), so its cost stops growing with
+    the number of rows; small and medium data are fitted on every row.
 
     Args:
         model: ``"auto"``, ``"logistic"`` or ``"gbm"``.
@@ -52,6 +61,15 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
         random_state: Seed of the split, the boosting and the permutations.
         n_threads: OpenMP threads of gradient boosting (default 1: on small
             inputs and busy machines more threads were up to 7x slower).
+        max_fit_rows: Most rows any model is fitted on (default :data:`MAX_FIT_ROWS`
+            = 250,000; ``None`` = no limit). With more training rows (or, for
+            ``"auto"``, more rows on the fitting side of the hold-out), each model is
+            fitted on a class-stratified random sample of exactly ``max_fit_rows`` rows
+            (seed ``random_state``; each class keeps its share, at least one row, so
+            the base rate and the calibration are kept). The medians, the hold-out,
+            the validation scores and :meth:`evaluate` still use every row. At or
+            below the limit nothing is sampled and the result is identical to
+            ``max_fit_rows=None``.
 
     Attributes:
         kind_: ``"logistic"`` or ``"gbm"``.
@@ -62,6 +80,8 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
         coef_, intercept_: Logistic coefficients (on standardised features).
         estimator_: The fitted ``HistGradientBoostingClassifier`` (``"gbm"``).
         validation_scores_: ``{kind: validation ROC-AUC}`` (``"auto"`` only).
+        n_fit_rows_: Rows the kept model was fitted on (``min(len(X), max_fit_rows)``;
+            not saved by :meth:`to_disk`).
         feature_importances_: Global importance per feature (a Series):
             ``|coef|`` for the logistic model, permutation importance (mean drop
             in ROC-AUC over 2 permutations, on the validation rows or a
@@ -94,6 +114,7 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
         features: tuple[str, ...] | list[str] | None = None,
         random_state: int = 0,
         n_threads: int | None = 1,
+        max_fit_rows: int | None = MAX_FIT_ROWS,
     ) -> None:
         self.model = model
         self.horizon_days = horizon_days
@@ -107,6 +128,7 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
         self.features = features
         self.random_state = random_state
         self.n_threads = n_threads
+        self.max_fit_rows = max_fit_rows
 
     # ---- matrices
     def _names(self) -> list[str]:
@@ -176,6 +198,24 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
             random_state=self.random_state,
         )
 
+    def _fit_rows(self, y: np.ndarray) -> np.ndarray | None:
+        """Row positions a model is fitted on: ``None`` (every row) up to ``max_fit_rows`` rows,
+        else a sorted class-stratified random sample of exactly ``max_fit_rows`` positions."""
+        cap = self.max_fit_rows
+        if cap is None or len(y) <= cap:
+            return None
+        pos, neg = np.flatnonzero(y == 1), np.flatnonzero(y != 1)
+        # each class keeps its share (the base rate, hence the calibration, is kept), at least one row
+        k_pos = min(max(int(round(cap * len(pos) / len(y))), 1), len(pos), cap - 1)
+        k_neg = min(cap - k_pos, len(neg))
+        rng = np.random.default_rng(self.random_state)
+        take = np.concatenate([rng.choice(pos, k_pos, replace=False), rng.choice(neg, k_neg, replace=False)])
+        return np.sort(take)
+
+    def _capped(self, A: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        rows = self._fit_rows(y)
+        return (A, y) if rows is None else (A[rows], y[rows])
+
     @staticmethod
     def _proba_logistic(state: dict[str, np.ndarray], A: np.ndarray) -> np.ndarray:
         z = ((A - state["mean"]) / state["scale"]) @ state["coef"] + state["intercept"][0]
@@ -204,6 +244,11 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
 
         if self.model not in ("auto", *KINDS):
             raise ValueError(f"ChurnModel: model must be 'auto', 'logistic' or 'gbm', got {self.model!r}")
+        if self.max_fit_rows is not None and (
+            isinstance(self.max_fit_rows, bool) or not isinstance(self.max_fit_rows, (int, np.integer))
+            or self.max_fit_rows < 2
+        ):
+            raise ValueError(f"ChurnModel: max_fit_rows must be None or an integer >= 2, got {self.max_fit_rows!r}")
         names = (
             self._names()
             if isinstance(X, pd.DataFrame) or self.features is not None
@@ -246,6 +291,7 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
             else:
                 fit_A = fit_y = None
             if fit_A is not None and val_A is not None and len(np.unique(val_y)) == 2:
+                fit_A, fit_y = self._capped(fit_A, fit_y)
                 p_lr = self._proba_logistic(self._fit_logistic(fit_A, fit_y), val_A)
                 gb = self._fit_gbm(fit_A, fit_y)
                 with self._threads():
@@ -259,14 +305,16 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
                 warnings.warn("ChurnModel: too few churners to compare models; using logistic", stacklevel=2)
                 kind = "logistic"
         self.kind_ = kind
+        cap_A, cap_y = self._capped(A, yy)
+        self.n_fit_rows_ = len(cap_y)
         if kind == "logistic":
-            st = self._fit_logistic(A, yy)
+            st = self._fit_logistic(cap_A, cap_y)
             self.mean_, self.scale_ = st["mean"], st["scale"]
             self.coef_, self.intercept_ = st["coef"], st["intercept"]
             self.estimator_ = None
             imp = np.abs(self.coef_)
         else:
-            self.estimator_ = self._fit_gbm(A, yy)
+            self.estimator_ = self._fit_gbm(cap_A, cap_y)
             imp = self._permutation_importance(
                 val_A if val_A is not None else A, val_y if val_y is not None else yy
             )

@@ -12,7 +12,7 @@ import pandas as pd
 
 from voc.churn.evaluation import ChurnEvaluation
 from voc.churn.features import _as_of, _features_at, _prepare, _stack
-from voc.churn.model import ChurnModel
+from voc.churn.model import MAX_FIT_ROWS, ChurnModel
 from voc.customers import validate_events
 
 
@@ -51,6 +51,7 @@ def fit_time_split(
     open_issues: Iterable[Any] | None = None,
     silent_window_days: float = 180,
     text_col: str = "text",
+    max_fit_rows: int | None = MAX_FIT_ROWS,
 ) -> TimeSplit:
     """Time-aware training and evaluation: fit on earlier snapshots, test on a later one.
 
@@ -73,6 +74,13 @@ def fit_time_split(
         open_issues: Issue ids that count as open.
         silent_window_days: Window of the silent flag.
         text_col: Text column.
+        max_fit_rows: Most stacked snapshot rows a model is fitted on (see
+            :class:`ChurnModel`; default 250,000, about 74,000 customers with four
+            snapshots; ``None`` = every row). Above it each model is fitted on a
+            class-stratified random sample of that many rows (fixed seed); the
+            features, the hold-out validation and the test evaluation use every
+            row. Ignored when ``model`` is a :class:`ChurnModel` (its own
+            ``max_fit_rows`` applies).
 
     Returns:
         A :class:`TimeSplit`.
@@ -117,7 +125,11 @@ def fit_time_split(
     X_tr, y_tr = _stack(prepared, trs, horizon_days, opts)
     X_te, y_te = _features_at(prepared, as_of=te, horizon_days=horizon_days, include_churned=False, **opts)
     assert y_te is not None
-    m = ChurnModel(model=model, horizon_days=horizon_days) if isinstance(model, str) else model
+    m = (
+        ChurnModel(model=model, horizon_days=horizon_days, max_fit_rows=max_fit_rows)
+        if isinstance(model, str)
+        else model
+    )
     m.fit(X_tr, y_tr)
     result = m.evaluate(X_te, y_te)
     m.metadata_ = {
