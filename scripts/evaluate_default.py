@@ -210,6 +210,10 @@ def main() -> None:
               f"{f1_score(gold, pred, labels=sorted(set(gold)), average='macro'):.3f}; accuracy "
               f"{np.mean(np.array(gold) == np.array(pred)):.3f}.", ""]
     lines.append(f"_Evaluation took {time.time() - t0:.0f} s._")
+    old = Path(args.out).read_text(encoding="utf-8") if Path(args.out).exists() else ""
+    begin, end = "<!-- accurate: scripts/train_accurate.py -->", "<!-- /accurate -->"
+    if begin in old and end in old:  # the accurate pipeline's section, written by scripts/train_accurate.py
+        lines += ["", old[old.index(begin):old.index(end) + len(end)]]
     Path(args.out).write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
 

@@ -47,7 +47,7 @@ _LAZY = {
     "proactive_list": ("voc.issues", "proactive_list"),
     "generate_history": ("voc.synthetic", "generate_history"),
 }
-_SUBMODULES = {"datasets", "text", "tokenize", "taxonomy", "lexicon", "pipeline", "frame", "models",
+_SUBMODULES = {"accurate", "datasets", "text", "tokenize", "taxonomy", "lexicon", "pipeline", "frame", "models",
                "training", "history", "schema", "customers", "personas", "issues", "synthetic", "cli", "report", "service",
                "features", "results", "churn", "journey", "repair", "routing", "demands", "spark"}
 

