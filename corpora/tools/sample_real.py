@@ -396,10 +396,18 @@ def retrieval_round(args: argparse.Namespace, earlier: list[Path], patterns: dic
     """A retrieval round: for each pattern, every not yet sampled hit up to its quota (rounds 2, 4)."""
     rng = random.Random(seed)
     pool, ndf = _remaining(args, earlier, args.max_len)
+    out = _cue_hits(pool, ndf, patterns, rng, name)
+    _write_round(args, out, rng, prefix, name)
+
+
+def _cue_hits(pool: list[dict], ndf: NearDupFilter, patterns: dict[str, tuple[str, int]], rng: random.Random,
+              name: str) -> list[dict]:
+    """For each ``task:label`` pattern, the not yet sampled hits of ``pool`` (shuffled with ``rng``) up to its
+    quota, skipping near-duplicates of anything ``ndf`` holds; the rows get stratum ``retrieved:cue:<key>``."""
     out = []
     for key, (pattern, quota) in patterns.items():
         rx = re.compile(pattern)
-        hits = [r for r in pool if rx.search(r["text"]) and "stratum" not in r]
+        hits = [r for r in pool if "stratum" not in r and rx.search(r["text"])]
         rng.shuffle(hits)
         n = 0
         for r in hits:
@@ -410,7 +418,7 @@ def retrieval_round(args: argparse.Namespace, earlier: list[Path], patterns: dic
                 out.append(r)
                 n += 1
         print(f"{name} {key}: {len(hits)} hits, took {n}")
-    _write_round(args, out, rng, prefix, name)
+    return out
 
 
 def random_round(args: argparse.Namespace, earlier: list[Path], quotas: dict[str, int], seed: int, prefix: str,
@@ -496,19 +504,7 @@ def model_round(args: argparse.Namespace, earlier: list[Path], by_score: dict[st
     rng = random.Random(seed)
     pool, ndf = _remaining(args, earlier, args.max_len)
     out = _random_stratum(pool, ndf, random_quota, rng, name) if random_quota else []
-    for key, (pattern, quota) in (cues or {}).items():
-        rx = re.compile(pattern)
-        hits = [r for r in pool if "stratum" not in r and rx.search(r["text"])]
-        rng.shuffle(hits)
-        n = 0
-        for r in hits:
-            if n >= quota:
-                break
-            if ndf.add(r["text"]):
-                r["stratum"] = f"retrieved:cue:{key}"
-                out.append(r)
-                n += 1
-        print(f"{name} cue {key}: {len(hits)} hits, took {n}")
+    out += _cue_hits(pool, ndf, cues or {}, rng, name)
     texts = [r["text"] for r in pool]
     nlp = voc.load()
     cache: dict[str, tuple[list[str], np.ndarray]] = {}
