@@ -582,7 +582,7 @@ MODEL_ROUND8 = {
 UNCERTAIN_ROUND8 = {"intent": 80, "complaint_stage": 50}
 
 #: Round 9: a sixth random stratum (the round-6 quotas); then every remaining hit of wide cue patterns for
-#: the reasons and the intent still under 80 real positives (the earlier rounds took most hits: 19
+#: the reasons and the intent still under 80 real positives (the earlier rounds took most hits: 18
 #: compensation, 29 distrust, 3 not_bother, 1 privacy, 0 fear or conflict hits were left in the pool);
 #: then the model's scores (rounds 1-8 models) for the same labels, and uncertainty for the weakest tasks.
 CUE_ROUND9 = {
